@@ -1,0 +1,49 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STATE_DIR ?= .sim-state
+ARGS ?=
+
+.PHONY: run test lint typecheck pytest bench mosquitto venv clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+## make run: the device in simulation on this machine (no hardware needed)
+run: venv
+	$(VENV)/bin/hushlight run --simulate --config config/hushlight.toml --state-dir $(STATE_DIR) $(ARGS)
+
+## make test: lint, type check and the whole test suite
+test: venv mosquitto lint typecheck pytest
+
+mosquitto:
+	@if command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Debian's mosquitto package for the broker tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mosquitto >/dev/null; \
+	else \
+		echo "The tests need a mosquitto binary: run 'sudo apt-get install mosquitto' (Debian/Raspberry Pi OS) or 'brew install mosquitto' (macOS), then 'make test' again." >&2; \
+		exit 1; \
+	fi
+
+lint: venv
+	$(VENV)/bin/ruff check device tests bench
+	$(VENV)/bin/ruff format --check device tests bench
+
+typecheck: venv
+	$(VENV)/bin/mypy device
+
+pytest: venv
+	$(PY) -m pytest -q -p no:cacheprovider $(ARGS)
+
+## make bench: timing and memory figures, written to bench/results.json
+bench: venv
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) $(STATE_DIR) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,68 @@
+"""`make bench`: run every bench/bench_*.py and write bench/results.json.
+
+Each module has ``run() -> list[dict]``; a figure is
+``{"name", "value", "unit", "baseline", "ratio", "better": "lower"|"higher"}``
+with the baseline measured in the same run, on the same machine.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def figure(name: str, value: float, unit: str, baseline: float, better: str, note: str = "") -> dict[str, object]:
+    ratio = value / baseline if baseline else float("inf")
+    out: dict[str, object] = {
+        "name": name,
+        "value": round(value, 6),
+        "unit": unit,
+        "baseline": round(baseline, 6),
+        "ratio": round(ratio, 4),
+        "better": better,
+    }
+    if note:
+        out["note"] = note
+    return out
+
+
+def main(argv: list[str]) -> int:
+    only = set(argv)
+    figures: list[dict[str, object]] = []
+    for path in sorted(HERE.glob("bench_*.py")):
+        if only and path.stem not in only:
+            continue
+        module = importlib.import_module(f"bench.{path.stem}")
+        started = time.monotonic()
+        print(f"{path.stem} ...", flush=True)
+        results = module.run()
+        for item in results:
+            print(
+                f"  {item['name']}: {item['value']} {item['unit']} (baseline {item['baseline']}, ratio {item['ratio']})"
+            )
+        figures.extend(results)
+        print(f"  ({time.monotonic() - started:.1f} s)")
+    report = {
+        "machine": {
+            "platform": platform.platform(),
+            "machine": platform.machine(),
+            "python": sys.version.split()[0],
+            "cpus": os.cpu_count(),
+        },
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "figures": figures,
+    }
+    (HERE / "results.json").write_text(json.dumps(report, indent=2) + "\n")
+    print(f"wrote {HERE / 'results.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

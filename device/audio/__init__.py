@@ -1,0 +1,1 @@
+"""Sound: the trigger library and the player."""

@@ -1,0 +1,214 @@
+"""Read the TOML file and turn it into a validated, frozen :class:`Config`.
+
+Every failure is one :class:`ConfigError` naming the file, the key path
+(``routine.monday.sleep``) and what was expected.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+import zoneinfo
+from collections import Counter
+from pathlib import Path
+from typing import Any, Literal
+
+import msgspec
+
+from device.config.schema import Config, Section
+from device.config.types import dec_hook
+from device.errors import ConfigError
+
+_PATH_RE = re.compile(r" - at `\$\.?(?P<path>[^`]*)`$")
+_UNKNOWN_RE = re.compile(r"^Object contains unknown field `(?P<field>[^`]+)`")
+
+
+def load_config(path: Path | str) -> Config:
+    """Load and validate ``path``; raise :class:`ConfigError` on any problem."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(path, "", "file not found") from None
+    except OSError as exc:
+        raise ConfigError(path, "", f"cannot read the file: {exc.strerror or exc}") from None
+    return parse_config(raw, path)
+
+
+def parse_config(raw: bytes | str, path: Path | str = "<config>") -> Config:
+    text = raw.decode("utf-8", errors="strict") if isinstance(raw, bytes) else raw
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, "", f"not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:  # pragma: no cover - decode above raises first
+        raise ConfigError(path, "", f"not UTF-8 text: {exc}") from None
+    try:
+        config = msgspec.convert(data, Config, dec_hook=dec_hook)
+    except msgspec.ValidationError as exc:
+        key, message = _explain(str(exc))
+        raise ConfigError(path, key, message) from None
+    _check_cross_keys(config, path)
+    return config
+
+
+def default_config() -> Config:
+    return Config()
+
+
+def _explain(error: str) -> tuple[str, str]:
+    """Turn msgspec's message into (key path, human message)."""
+    match = _PATH_RE.search(error)
+    path = match.group("path") if match else ""
+    message = error[: match.start()] if match else error
+    unknown = _UNKNOWN_RE.match(message)
+    if unknown:
+        field = unknown.group("field")
+        key = f"{path}.{field}" if path else field
+        known = _known_keys(path)
+        close = difflib.get_close_matches(field, known, n=1, cutoff=0.6)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        where = f"[{path}]" if path else "the top level"
+        return key, f"unknown key{hint}; keys allowed in {where}: {', '.join(known)}"
+    enum = re.match(r"^Invalid enum value (?P<value>.+)$", message)
+    if enum:
+        choices = _literal_choices(path)
+        return path, f"{enum.group('value')} is not one of: {', '.join(repr(c) for c in choices)}"
+    message = re.sub(r"^Expected `([^`]+)`, got `([^`]+)`", r"expected \1, got \2", message)
+    message = re.sub(r"^Expected `([^`]+)` ", r"expected \1 ", message)
+    message = message.replace("Expected ", "expected ")
+    return path or "(top level)", message
+
+
+def _known_keys(path: str) -> list[str]:
+    node: Any = Config
+    for part in filter(None, re.sub(r"\[\d+\]", "", path).split(".")):
+        field_type = _field_type(node, part)
+        if field_type is None:
+            return []
+        node = field_type
+    if isinstance(node, type) and issubclass(node, Section):
+        return list(node.__struct_fields__)
+    return []
+
+
+def _literal_choices(path: str) -> list[object]:
+    parent, _, name = re.sub(r"\[\d+\]", "", path).rpartition(".")
+    node: Any = Config
+    for part in filter(None, parent.split(".")):
+        node = _field_type(node, part)
+    if not (isinstance(node, type) and issubclass(node, Section)):
+        return []
+    for field in msgspec.structs.fields(node):
+        if field.name == name:
+            return _literals(field.type)
+    return []
+
+
+def _literals(tp: Any) -> list[object]:
+    if hasattr(tp, "__metadata__"):
+        return _literals(tp.__origin__)
+    if getattr(tp, "__origin__", None) is Literal:
+        return list(tp.__args__)
+    found: list[object] = []
+    for arg in getattr(tp, "__args__", ()):
+        found.extend(_literals(arg))
+    return found
+
+
+def _field_type(struct: Any, name: str) -> Any:
+    if not (isinstance(struct, type) and issubclass(struct, Section)):
+        return None
+    for field in msgspec.structs.fields(struct):
+        if field.name == name:
+            return _unwrap(field.type)
+    return None
+
+
+def _unwrap(tp: Any) -> Any:
+    """Strip Annotated[...] and Optional[...] to find a Section subclass."""
+    args = getattr(tp, "__args__", None)
+    origin = getattr(tp, "__origin__", None)
+    if origin is not None and hasattr(tp, "__metadata__"):
+        return _unwrap(origin)
+    if args:
+        for arg in args:
+            if isinstance(arg, type) and issubclass(arg, Section):
+                return arg
+    return tp
+
+
+def _check_cross_keys(config: Config, path: Path | str) -> None:
+    if config.device.timezone:
+        try:
+            zoneinfo.ZoneInfo(config.device.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(
+                path,
+                "device.timezone",
+                f'unknown time zone {config.device.timezone!r}; expected an IANA name like "Europe/Berlin"',
+            ) from None
+    _check_pins(config, path)
+    room = config.room
+    if room.min_temp_c >= room.max_temp_c:
+        raise ConfigError(
+            path, "room.min_temp_c", f"must be below room.max_temp_c ({room.min_temp_c} >= {room.max_temp_c})"
+        )
+    if room.min_humidity >= room.max_humidity:
+        raise ConfigError(
+            path, "room.min_humidity", f"must be below room.max_humidity ({room.min_humidity} >= {room.max_humidity})"
+        )
+    lamp = config.lamp
+    if lamp.min_duty >= lamp.max_duty:
+        raise ConfigError(path, "lamp.min_duty", f"must be below lamp.max_duty ({lamp.min_duty} >= {lamp.max_duty})")
+    for key in ("evening_level", "night_level", "on_level"):
+        if getattr(lamp, key) > lamp.max_level:
+            raise ConfigError(
+                path, f"lamp.{key}", f"must not exceed lamp.max_level ({getattr(lamp, key)} > {lamp.max_level})"
+            )
+    sounds = config.sounds
+    if sounds.floor_db >= sounds.ceiling_db:
+        raise ConfigError(
+            path, "sounds.floor_db", f"must be below sounds.ceiling_db ({sounds.floor_db} >= {sounds.ceiling_db})"
+        )
+    if sounds.volume > sounds.max_volume:
+        raise ConfigError(
+            path, "sounds.volume", f"must not exceed sounds.max_volume ({sounds.volume} > {sounds.max_volume})"
+        )
+    routine = config.routine
+    if routine.min_session_minutes > routine.max_session_minutes:
+        raise ConfigError(path, "routine.min_session_minutes", "must not exceed routine.max_session_minutes")
+    if not routine.min_session_minutes <= routine.session_minutes <= routine.max_session_minutes:
+        raise ConfigError(
+            path,
+            "routine.session_minutes",
+            f"must lie within routine.min_session_minutes..max_session_minutes "
+            f"({routine.min_session_minutes}..{routine.max_session_minutes})",
+        )
+    if routine.morning_start.minutes >= routine.morning_end.minutes:
+        raise ConfigError(path, "routine.morning_start", "the morning window must start before it ends")
+
+
+def _check_pins(config: Config, path: Path | str) -> None:
+    used: list[tuple[str, int]] = []
+    lamp = config.lamp
+    if lamp.backend in ("gpio", "hwpwm"):
+        used.append(("lamp.pin", lamp.pin))
+    if lamp.backend == "hwpwm" and lamp.pin not in (12, 13, 18, 19):
+        raise ConfigError(path, "lamp.pin", f"hardware PWM is only on GPIO12, 13, 18 or 19, not GPIO{lamp.pin}")
+    buttons = config.buttons
+    used.append(("buttons.main.pin", buttons.main.pin))
+    if buttons.second is not None:
+        used.append(("buttons.second.pin", buttons.second.pin))
+    if buttons.encoder is not None:
+        used.append(("buttons.encoder.pin_a", buttons.encoder.pin_a))
+        used.append(("buttons.encoder.pin_b", buttons.encoder.pin_b))
+    sensors_on_bus1 = config.sensors.bus == 1 and (config.sensors.temperature, config.sensors.light) != ("none", "none")
+    if sensors_on_bus1 or (lamp.backend == "pca9685" and lamp.i2c_bus == 1):
+        used.extend([("I2C bus 1 (SDA)", 2), ("I2C bus 1 (SCL)", 3)])
+    counts = Counter(pin for _, pin in used)
+    for key, pin in used:
+        if counts[pin] > 1:
+            others = [k for k, p in used if p == pin and k != key]
+            raise ConfigError(path, key, f"GPIO{pin} is also used by {', '.join(others)}; each pin can do one job")

@@ -1,0 +1,391 @@
+"""The controller: decides what the device does from (state, event, now).
+
+It owns the :class:`DeviceState`, takes one event at a time, and returns the
+effects for the adapters to carry out. Time-based work (the session's time
+limit, the start of the sunset, a pending single press) is kept as deadlines:
+the worker asks :meth:`Controller.next_deadline` and calls
+:meth:`Controller.advance` when it comes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from typing import Any
+
+from device.config.schema import ButtonConfig, Config
+from device.core import effects as fx
+from device.core import events as ev
+from device.core.gestures import GestureClassifier, GestureKind, GestureTiming
+from device.core.state import DeviceState, SessionState, Settings
+
+LAMP_ON_FADE = 1.0  # s, lamp toggles and the fade to the evening level
+SHUTDOWN_FADE = 0.8  # s, sound and lamp at SIGTERM (systemd waits, the user should not hear a cut)
+VOLUME_STEP = 5.0
+
+Effects = list[fx.Effect]
+
+
+def settings_from_config(config: Config) -> Settings:
+    return Settings(
+        volume=min(config.sounds.volume, config.sounds.max_volume),
+        session_minutes=config.routine.session_minutes,
+        routine_enabled=config.routine.enabled,
+        trigger=config.sounds.trigger,
+    )
+
+
+class Controller:
+    def __init__(self, config: Config, settings: Settings, tz: dt.tzinfo) -> None:
+        self.config = config
+        self.tz = tz
+        self.state = DeviceState(settings=settings)
+        self._timers: dict[str, float] = {}
+        timing = GestureTiming(
+            debounce=config.buttons.debounce_ms / 1000,
+            double_window=config.buttons.double_press_ms / 1000,
+            long_press=config.buttons.long_press_ms / 1000,
+        )
+        self._buttons: dict[str, ButtonConfig] = {"main": config.buttons.main}
+        if config.buttons.second is not None:
+            self._buttons["second"] = config.buttons.second
+        self._gestures = {name: GestureClassifier(timing) for name in self._buttons}
+        self._actions: dict[str, Callable[[float, Any, str], Effects]] = {
+            "toggle_session": self._toggle_session,
+            "start_session": self._start_session_action,
+            "stop_session": self._stop_session_action,
+            "session": self._session_switch,
+            "next_trigger": self._next_trigger_action,
+            "trigger": self._set_trigger,
+            "good_night": self._good_night,
+            "lamp_toggle": self._lamp_toggle,
+            "lamp": self._lamp_command,
+            "volume_up": self._volume_step(+VOLUME_STEP),
+            "volume_down": self._volume_step(-VOLUME_STEP),
+            "volume": self._set_volume,
+            "volume_step": lambda now, value, source: self._set_volume(
+                now, self.state.settings.volume + float(value), source
+            ),
+            "session_minutes": self._set_session_minutes,
+            "routine": self._set_routine,
+            "rate": self._rate,
+            "none": lambda now, value, source: [],
+        }
+
+    # -- the worker's interface ------------------------------------------------
+
+    def handle(self, event: ev.Event, now: float) -> Effects:
+        """Apply one event; return the effects to carry out, in order."""
+        out = self.advance(now)
+        if isinstance(event, ev.ButtonEdge):
+            out += self._button_edge(event, now)
+        elif isinstance(event, ev.Command):
+            out += self._command(event.action, event.value, event.source, now)
+        elif isinstance(event, ev.TriggersAvailable):
+            self.state.triggers = event.names
+            self.state.broken_triggers = event.broken
+        elif isinstance(event, ev.SoundFailed):
+            out += self._sound_failed(event, now)
+        elif isinstance(event, ev.AdapterFailed):
+            self.state.faults[event.adapter] = event.error
+        elif isinstance(event, ev.AdapterRecovered):
+            self.state.faults.pop(event.adapter, None)
+        elif isinstance(event, ev.HubConnection):
+            self.state.hub_connected = event.connected
+        elif isinstance(event, ev.RoomReading):
+            out += self._room_reading(event)
+        elif isinstance(event, ev.Shutdown):
+            out += self._shutdown(event, now)
+        return out
+
+    def next_deadline(self) -> float | None:
+        times = list(self._timers.values())
+        times += [t for g in self._gestures.values() if (t := g.deadline()) is not None]
+        return min(times) if times else None
+
+    def advance(self, now: float) -> Effects:
+        """Carry out whatever has come due by ``now``."""
+        out: Effects = []
+        for name, classifier in self._gestures.items():
+            for gesture in classifier.due(now):
+                out += self._gesture(name, gesture, now)
+        for name, when in sorted(self._timers.items(), key=lambda item: item[1]):
+            if when <= now and self._timers.get(name) == when:
+                del self._timers[name]
+                out += self._timer_due(name, when)
+        return out
+
+    # -- buttons ---------------------------------------------------------------
+
+    def _button_edge(self, edge: ev.ButtonEdge, now: float) -> Effects:
+        classifier = self._gestures.get(edge.button)
+        if classifier is None:
+            return []
+        out: Effects = []
+        for gesture in classifier.edge(edge.pressed, edge.at):
+            out += self._gesture(edge.button, gesture, now)
+        return out
+
+    def _gesture(self, button: str, gesture: GestureKind, now: float) -> Effects:
+        if self.state.shutting_down:
+            return []
+        out: Effects = [fx.PublishEvent("button", {"button": button, "gesture": gesture})]
+        if gesture in ("single", "double") and self._in_morning_window(now):
+            rating = "good" if gesture == "single" else "bad"
+            return out + self._rate(now, rating, "button")
+        action = getattr(self._buttons[button], gesture)
+        return out + self._command(action, None, "button", now)
+
+    def _in_morning_window(self, now: float) -> bool:
+        if self.state.session.active:
+            return False
+        local = dt.datetime.fromtimestamp(now, self.tz)
+        minutes = local.hour * 60 + local.minute
+        routine = self.config.routine
+        return routine.morning_start.minutes <= minutes < routine.morning_end.minutes
+
+    # -- commands --------------------------------------------------------------
+
+    def _command(self, action: str, value: Any, source: str, now: float) -> Effects:
+        if self.state.shutting_down:
+            return [fx.RejectCommand(action, "the device is shutting down")]
+        handler = self._actions.get(action)
+        if handler is None:
+            return [fx.RejectCommand(action, f"unknown action {action!r}")]
+        return handler(now, value, source)
+
+    def _toggle_session(self, now: float, value: Any, source: str) -> Effects:
+        if self.state.session.active:
+            return self._stop_session(now, source, reason=source)
+        return self.start_session(now, source)
+
+    def _start_session_action(self, now: float, value: Any, source: str) -> Effects:
+        return self.start_session(now, source)
+
+    def _stop_session_action(self, now: float, value: Any, source: str) -> Effects:
+        return self._stop_session(now, source, reason=source)
+
+    def _session_switch(self, now: float, value: Any, source: str) -> Effects:
+        return self.start_session(now, source) if value else self._stop_session(now, source, reason=source)
+
+    def start_session(self, now: float, source: str, trigger: str | None = None, minutes: int | None = None) -> Effects:
+        if self.state.session.active:
+            return []
+        trigger = trigger or self._choose_trigger()
+        if not trigger:
+            return [fx.RejectCommand("session", "no playable trigger in the library")]
+        length = 60.0 * (minutes or self.state.settings.session_minutes)
+        sounds, lamp = self.config.sounds, self.config.lamp
+        self.state.session = SessionState(
+            active=True, trigger=trigger, started_by=source, started_at=now, ends_at=now + length
+        )
+        self.state.settings.last_trigger = trigger
+        evening = min(lamp.evening_level, lamp.max_level)
+        self.state.lamp.start_fade(now, evening, LAMP_ON_FADE * 3, "ease")
+        self.state.lamp.effect = "none"
+        sunset_at = now + LAMP_ON_FADE * 3
+        self.state.session.sunset_at = sunset_at
+        self._timers["sunset"] = sunset_at
+        self._timers["session_fade"] = max(now, now + length - sounds.fade_out_s)
+        self._timers["session_end"] = now + length
+        return [
+            fx.PlaySound(trigger, self.state.settings.volume, sounds.fade_in_s),
+            fx.LampFade(evening, LAMP_ON_FADE * 3, "ease"),
+            fx.PersistSettings(self.state.settings.to_dict()),
+            fx.PublishEvent("session_started", {"trigger": trigger, "source": source, "minutes": length / 60}),
+            fx.JournalRecord("session_start", {"trigger": trigger, "source": source, "start": now, "planned": length}),
+        ]
+
+    def _stop_session(self, now: float, source: str, reason: str, fade: float | None = None) -> Effects:
+        session = self.state.session
+        if not session.active:
+            return []
+        fade = self.config.sounds.fade_out_s if fade is None else fade
+        for name in ("sunset", "session_fade", "session_end"):
+            self._timers.pop(name, None)
+        lamp_moving = self.state.lamp.fade_end > now
+        level = self.state.lamp.level_at(now)
+        self.state.lamp.start_fade(now, level, 0.0)
+        self.state.session = SessionState(started_at=session.started_at, trigger=session.trigger)
+        out: Effects = [fx.FadeOutSound(fade)]
+        if lamp_moving:  # hold the lamp where the sunset has brought it
+            out.append(fx.LampFade(level, 0.0))
+        return out + [
+            fx.PublishEvent("session_ended", {"trigger": session.trigger, "reason": reason}),
+            fx.JournalRecord(
+                "session_end",
+                {"trigger": session.trigger, "end": now, "actual": now - session.started_at, "reason": reason},
+            ),
+        ]
+
+    def _next_trigger_action(self, now: float, value: Any, source: str) -> Effects:
+        session = self.state.session
+        if not session.active:
+            return self.start_session(now, source, trigger=self._choose_trigger(after=self.state.settings.last_trigger))
+        trigger = self._choose_trigger(after=session.trigger)
+        if not trigger or trigger == session.trigger:
+            return []
+        session.trigger = trigger
+        self.state.settings.last_trigger = trigger
+        return [
+            fx.CrossfadeSound(trigger, self.config.sounds.crossfade_s),
+            fx.PublishEvent("trigger_changed", {"trigger": trigger, "source": source}),
+        ]
+
+    def _set_trigger(self, now: float, value: Any, source: str) -> Effects:
+        name = str(value)
+        if name not in self.state.triggers:
+            return [fx.RejectCommand("trigger", f"unknown trigger {name!r}")]
+        session = self.state.session
+        if session.active:
+            if name == session.trigger:
+                return []
+            session.trigger = name
+            self.state.settings.last_trigger = name
+            return [fx.CrossfadeSound(name, self.config.sounds.crossfade_s)]
+        return self.start_session(now, source, trigger=name)
+
+    def _choose_trigger(self, after: str = "") -> str:
+        excluded = set(self.config.sounds.exclude) | set(self.state.broken_triggers)
+        names = [t for t in self.state.triggers if t not in excluded]
+        if not names:
+            return ""
+        pinned = self.state.settings.trigger
+        if not after and pinned in names:
+            return pinned
+        after = after or self.state.settings.last_trigger
+        if after in names:
+            return names[(names.index(after) + 1) % len(names)]
+        return names[0]
+
+    def _good_night(self, now: float, value: Any, source: str) -> Effects:
+        fade = self.config.sounds.good_night_s
+        out = self._stop_session(now, source, reason="good_night", fade=fade)
+        out = [e for e in out if not isinstance(e, fx.LampFade)]
+        self.state.lamp.start_fade(now, 0.0, fade, "ease")
+        out += [fx.LampFade(0.0, fade, "ease"), fx.PublishEvent("good_night", {"source": source})]
+        return out
+
+    def _lamp_toggle(self, now: float, value: Any, source: str) -> Effects:
+        target = 0.0 if self.state.lamp.target > 0 else self.config.lamp.on_level
+        return self._lamp_to(now, target, LAMP_ON_FADE)
+
+    def _lamp_command(self, now: float, value: Any, source: str) -> Effects:
+        value = dict(value or {})
+        on = value.get("on", True)
+        transition = float(value.get("transition") if value.get("transition") is not None else LAMP_ON_FADE)
+        if not on:
+            return self._lamp_to(now, 0.0, transition)
+        level = value.get("level")
+        if level is None:
+            current = self.state.lamp.target
+            level = current if current > 0 else self.config.lamp.on_level
+        return self._lamp_to(now, float(level), transition)
+
+    def _lamp_to(self, now: float, level: float, duration: float) -> Effects:
+        if not math.isfinite(level) or not math.isfinite(duration):
+            return [fx.RejectCommand("lamp", "level and transition must be finite numbers")]
+        level = min(max(level, 0.0), self.config.lamp.max_level)
+        self._timers.pop("sunset", None)  # the user wins over the sunset tonight
+        self.state.lamp.start_fade(now, level, duration, "ease")
+        self.state.lamp.effect = "none"
+        return [fx.LampFade(level, duration, "ease")]
+
+    def _volume_step(self, step: float) -> Callable[[float, Any, str], Effects]:
+        def handler(now: float, value: Any, source: str) -> Effects:
+            return self._set_volume(now, self.state.settings.volume + step, source)
+
+        return handler
+
+    def _set_volume(self, now: float, value: Any, source: str) -> Effects:
+        volume = float(value)
+        if not math.isfinite(volume):
+            return [fx.RejectCommand("volume", "volume must be a finite number")]
+        volume = min(max(volume, 0.0), self.config.sounds.max_volume)
+        self.state.settings.volume = volume
+        return [fx.SetVolume(volume, 0.5), fx.PersistSettings(self.state.settings.to_dict())]
+
+    def _set_session_minutes(self, now: float, value: Any, source: str) -> Effects:
+        routine = self.config.routine
+        minutes = int(value)
+        if not routine.min_session_minutes <= minutes <= routine.max_session_minutes:
+            return [
+                fx.RejectCommand(
+                    "session_minutes",
+                    f"{minutes} is outside {routine.min_session_minutes}..{routine.max_session_minutes} minutes",
+                )
+            ]
+        self.state.settings.session_minutes = minutes
+        return [fx.PersistSettings(self.state.settings.to_dict())]
+
+    def _set_routine(self, now: float, value: Any, source: str) -> Effects:
+        self.state.settings.routine_enabled = bool(value)
+        return [fx.PersistSettings(self.state.settings.to_dict())]
+
+    def _rate(self, now: float, value: Any, source: str) -> Effects:
+        rating = str(value)
+        if rating not in ("good", "bad"):
+            return [fx.RejectCommand("rate", f"rating must be 'good' or 'bad', not {rating!r}")]
+        self.state.last_rating = rating
+        night = (dt.datetime.fromtimestamp(now, self.tz) - dt.timedelta(hours=12)).date().isoformat()
+        return [
+            fx.LampBlink(1 if rating == "good" else 2),
+            fx.JournalRecord("rating", {"night": night, "rating": rating, "source": source, "at": now}),
+            fx.PublishEvent("rated", {"night": night, "rating": rating, "source": source}),
+        ]
+
+    # -- other events ------------------------------------------------------------
+
+    def _sound_failed(self, event: ev.SoundFailed, now: float) -> Effects:
+        if event.trigger not in self.state.broken_triggers:
+            self.state.broken_triggers = (*self.state.broken_triggers, event.trigger)
+        out: Effects = [fx.PublishEvent("trigger_failed", {"trigger": event.trigger, "reason": event.reason})]
+        session = self.state.session
+        if session.active and session.trigger == event.trigger:
+            replacement = self._choose_trigger(after=event.trigger)
+            if replacement:
+                session.trigger = replacement
+                out.append(fx.PlaySound(replacement, self.state.settings.volume, self.config.sounds.crossfade_s))
+            else:
+                out += self._stop_session(now, "device", reason="no_playable_trigger", fade=0.5)
+        return out
+
+    def _room_reading(self, event: ev.RoomReading) -> Effects:
+        room = self.state.room
+        room.temperature_c, room.humidity = event.temperature_c, event.humidity
+        room.pressure_hpa, room.lux, room.at = event.pressure_hpa, event.lux, event.at
+        return []
+
+    def _shutdown(self, event: ev.Shutdown, now: float) -> Effects:
+        out = self._stop_session(now, "device", reason="shutdown", fade=SHUTDOWN_FADE)
+        out = [e for e in out if not isinstance(e, fx.LampFade)]
+        self.state.shutting_down = True
+        self._timers.clear()
+        self.state.lamp.start_fade(now, 0.0, SHUTDOWN_FADE)
+        return [*out, fx.LampFade(0.0, SHUTDOWN_FADE)]
+
+    def _timer_due(self, name: str, when: float) -> Effects:
+        session = self.state.session
+        if name == "sunset" and session.active:
+            night = min(self.config.lamp.night_level, self.config.lamp.max_level)
+            duration = max(0.0, session.ends_at - when)
+            self.state.lamp.start_fade(when, night, duration, "sunset")
+            return [fx.LampFade(night, duration, "sunset")]
+        if name == "session_fade" and session.active:
+            return [fx.FadeOutSound(max(0.0, session.ends_at - when))]
+        if name == "session_end" and session.active:
+            self.state.session = SessionState(started_at=session.started_at, trigger=session.trigger)
+            return [
+                fx.PublishEvent("session_ended", {"trigger": session.trigger, "reason": "time_limit"}),
+                fx.JournalRecord(
+                    "session_end",
+                    {
+                        "trigger": session.trigger,
+                        "end": when,
+                        "actual": when - session.started_at,
+                        "reason": "time_limit",
+                    },
+                ),
+            ]
+        return []

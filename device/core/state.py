@@ -1,0 +1,141 @@
+"""The device state as plain dataclasses."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from device.core.fade import fade_level
+
+
+@dataclass
+class Settings:
+    """Settings the user changes at run time; persisted, never in the config file."""
+
+    volume: float = 40.0
+    session_minutes: int = 30
+    routine_enabled: bool = True
+    trigger: str = ""  # pinned trigger; "" = chosen night by night
+    last_trigger: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], defaults: Settings) -> tuple[Settings, list[str]]:
+        """Settings from a stored dict; keys of the wrong type keep their default.
+
+        Returns the settings and a list of problems (key and what was wrong).
+        """
+        values = asdict(defaults)
+        problems: list[str] = []
+        for f in fields(cls):
+            if f.name not in data:
+                continue
+            value = data[f.name]
+            expected = type(values[f.name])
+            if expected is float and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+            if type(value) is not expected:
+                problems.append(f"{f.name}: expected {expected.__name__}, found {value!r}")
+                continue
+            values[f.name] = value
+        return cls(**values), problems
+
+
+@dataclass
+class LampState:
+    """What the lamp is doing, known from the fades the core asked for."""
+
+    fade_from: float = 0.0
+    target: float = 0.0
+    fade_start: float = 0.0
+    fade_end: float = 0.0
+    curve: str = "linear"
+    effect: str = "none"
+
+    def level_at(self, now: float) -> float:
+        return fade_level(self.fade_from, self.target, self.fade_start, self.fade_end, now, self.curve)
+
+    def start_fade(self, now: float, target: float, duration: float, curve: str = "linear") -> None:
+        self.fade_from = self.level_at(now)
+        self.target = target
+        self.fade_start = now
+        self.fade_end = now + max(0.0, duration)
+        self.curve = curve
+
+    def remaining(self, now: float) -> float:
+        return max(0.0, self.fade_end - now)
+
+
+@dataclass
+class SessionState:
+    active: bool = False
+    trigger: str = ""
+    started_by: str = ""
+    started_at: float = 0.0
+    ends_at: float = 0.0
+    stopping_until: float | None = None  # sound fading out; the session is over then
+    sunset_at: float | None = None  # when the lamp's sunset begins
+
+    def remaining(self, now: float) -> float:
+        if not self.active:
+            return 0.0
+        return max(0.0, self.ends_at - now)
+
+
+@dataclass
+class RoomState:
+    temperature_c: float | None = None
+    humidity: float | None = None
+    pressure_hpa: float | None = None
+    lux: float | None = None
+    at: float | None = None
+    not_ready: tuple[str, ...] = ()
+
+
+@dataclass
+class DeviceState:
+    settings: Settings
+    lamp: LampState = field(default_factory=LampState)
+    session: SessionState = field(default_factory=SessionState)
+    room: RoomState = field(default_factory=RoomState)
+    triggers: tuple[str, ...] = ()
+    broken_triggers: tuple[str, ...] = ()
+    faults: dict[str, str] = field(default_factory=dict)
+    hub_connected: bool = False
+    shutting_down: bool = False
+    last_rating: str = ""
+
+    def snapshot(self, now: float) -> dict[str, Any]:
+        """Everything a user sees, as JSON-able data (the hub's ``state``)."""
+        level = self.lamp.level_at(now)
+        return {
+            "lamp": {
+                "on": level > 0,
+                "level": round(level, 2),
+                "target": round(self.lamp.target, 2),
+                "fade_remaining": round(self.lamp.remaining(now), 1),
+                "effect": self.lamp.effect,
+            },
+            "session": {
+                "active": self.session.active,
+                "trigger": self.session.trigger if self.session.active else "",
+                "remaining": round(self.session.remaining(now)),
+                "started_by": self.session.started_by if self.session.active else "",
+                "volume": self.settings.volume,
+            },
+            "settings": self.settings.to_dict(),
+            "room": {
+                "temperature_c": self.room.temperature_c,
+                "humidity": self.room.humidity,
+                "pressure_hpa": self.room.pressure_hpa,
+                "lux": self.room.lux,
+                "at": self.room.at,
+                "not_ready": list(self.room.not_ready),
+            },
+            "triggers": list(self.triggers),
+            "broken_triggers": list(self.broken_triggers),
+            "faults": dict(self.faults),
+            "last_rating": self.last_rating,
+        }

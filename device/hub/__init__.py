@@ -1,0 +1,1 @@
+"""The hub link: MQTT state and commands, Home Assistant discovery."""

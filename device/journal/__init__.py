@@ -1,0 +1,1 @@
+"""The sleep journal and the trigger experiment."""

@@ -1,0 +1,1 @@
+"""The running daemon: clock, worker loop, adapter wiring, signals."""

@@ -1,0 +1,164 @@
+"""`hushlight run`: wire the adapters to the core and run until SIGTERM / SIGINT.
+
+Simulation differs from the real daemon only in the parts it is handed
+(mock pins, fake chips, SDL's dummy driver) and, optionally, a faster clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import signal
+import socket
+import threading
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+from device.config.schema import Config
+from device.core import events as ev
+from device.core.controller import SHUTDOWN_FADE, Controller, settings_from_config
+from device.core.state import Settings
+from device.hardware.buttons import BedsideButtons
+from device.persist import JsonStateFile
+from device.runtime import wiring
+from device.runtime.clock import Clock, RealClock, ScaledClock
+from device.runtime.worker import Adapters, Worker
+
+log = logging.getLogger(__name__)
+
+SETTINGS_FILE = "settings.json"
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    state_dir: Path
+    simulate: bool = False
+    speed: float = 1.0
+    start: float | None = None  # device time to start the simulated clock at
+
+
+def local_zone(config: Config) -> dt.tzinfo:
+    if config.device.timezone:
+        return zoneinfo.ZoneInfo(config.device.timezone)
+    tz_env = os.environ.get("TZ")
+    if tz_env:
+        try:
+            return zoneinfo.ZoneInfo(tz_env.lstrip(":"))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            pass
+    try:
+        target = os.path.realpath("/etc/localtime")
+        if "zoneinfo/" in target:
+            return zoneinfo.ZoneInfo(target.split("zoneinfo/", 1)[1])
+    except (OSError, zoneinfo.ZoneInfoNotFoundError, ValueError):
+        pass
+    local = dt.datetime.now().astimezone().tzinfo
+    return local if local is not None else dt.UTC
+
+
+def load_settings(config: Config, state_dir: Path) -> tuple[Settings, JsonStateFile]:
+    store = JsonStateFile(state_dir / SETTINGS_FILE)
+    defaults = settings_from_config(config)
+    stored = store.load()
+    if stored is None:
+        return defaults, store
+    settings, problems = Settings.from_dict(stored, defaults)
+    for problem in problems:
+        log.error("%s: %s; using the default", store.path, problem)
+    settings.volume = min(max(settings.volume, 0.0), config.sounds.max_volume)
+    routine = config.routine
+    if not routine.min_session_minutes <= settings.session_minutes <= routine.max_session_minutes:
+        settings.session_minutes = routine.session_minutes
+    return settings, store
+
+
+class Notifier:
+    """systemd's sd_notify, in a few lines (READY, WATCHDOG, STOPPING)."""
+
+    def __init__(self) -> None:
+        self.address = os.environ.get("NOTIFY_SOCKET", "")
+        usec = os.environ.get("WATCHDOG_USEC", "")
+        self.watchdog_interval = int(usec) / 1e6 if usec.isdigit() else None
+
+    def send(self, message: str) -> None:
+        if not self.address:
+            return
+        address = "\0" + self.address[1:] if self.address.startswith("@") else self.address
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+                sock.sendto(message.encode(), address)
+        except OSError as exc:
+            log.debug("sd_notify failed: %s", exc)
+
+
+def run_daemon(config: Config, options: RunOptions) -> int:
+    clock: Clock = ScaledClock(options.speed, options.start) if options.simulate else RealClock()
+    state_dir = options.state_dir
+    state_dir.mkdir(parents=True, exist_ok=True)
+    settings, settings_file = load_settings(config, state_dir)
+    controller = Controller(config, settings, local_zone(config))
+    notifier = Notifier()
+    closers: list[Callable[[], None]] = []
+    pin_factory = wiring.make_pin_factory(options.simulate)
+    lamp = wiring.build_lamp(config, options.simulate, clock, pin_factory, state_dir)
+    closers.append(lamp.close)
+    player = wiring.build_player(config, options.simulate, clock, state_dir)
+    closers.append(player.close)
+    journal = wiring.build_journal(config, state_dir)
+    closers.append(journal.close)
+    worker_ref: list[Worker] = []
+
+    def post(event: ev.Event) -> None:
+        worker_ref[0].post(event)
+
+    hub = wiring.build_hub(config, options.simulate, post, clock, state_dir)
+    closers.append(hub.close)
+    max_sleep = 30.0 if notifier.watchdog_interval is None else min(30.0, notifier.watchdog_interval / 3)
+    worker = Worker(
+        controller,
+        Adapters(lamp, player, hub, journal),
+        clock,
+        settings_file,
+        lambda: notifier.send("WATCHDOG=1"),
+        max_sleep,
+    )
+    worker_ref.append(worker)
+    buttons = BedsideButtons(config.buttons, worker.post, clock, pin_factory)
+    stop_sensors = wiring.build_sensors(config, options.simulate, worker.post, clock)
+    player.set_failure_callback(lambda trigger, reason: worker.post(ev.SoundFailed(trigger, reason)))
+    names, broken = player.triggers()
+    worker.post(ev.TriggersAvailable(names, broken))
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        log.info("%s received: shutting down", signal.Signals(signum).name)
+        worker.post(ev.Shutdown(signal.Signals(signum).name))
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    thread = threading.Thread(target=worker.run, name="hushlight-worker", daemon=True)
+    thread.start()
+    mode = f"simulation at {options.speed:g}x" if options.simulate else "hardware"
+    log.info("hushlight ready (%s, device %s, state in %s)", mode, config.device.id, state_dir)
+    notifier.send("READY=1")
+    try:
+        while thread.is_alive():
+            thread.join(0.5)  # the main thread stays free to run signal handlers
+    finally:
+        notifier.send("STOPPING=1")
+        buttons.close()
+        if stop_sensors is not None:
+            stop_sensors()
+        worker.stopped.wait(5)
+        threading.Event().wait(clock.real_seconds(SHUTDOWN_FADE))  # let the last fades finish
+        for close in reversed(closers):
+            try:
+                close()
+            except Exception:
+                log.exception("error while closing %s", close)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    log.info("hushlight stopped")
+    return 0

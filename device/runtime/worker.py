@@ -1,0 +1,141 @@
+"""The one worker: takes events from one queue, applies them in order, carries out effects.
+
+gpiozero callbacks, paho's network thread and the sensor poller only call
+:meth:`Worker.post`. The worker sleeps until the next event or the core's
+nearest deadline, whichever comes first: there is no polling loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from device.audio.player import Player
+from device.core import effects as fx
+from device.core import events as ev
+from device.core.controller import Controller
+from device.hardware.lamp import Lamp
+from device.hub.base import Hub
+from device.journal.base import Journal
+from device.persist import JsonStateFile
+from device.runtime.clock import Clock
+
+log = logging.getLogger(__name__)
+
+# Longest sleep without looking at the clock again: a wall-clock jump (NTP at
+# boot on a Pi without an RTC) is noticed within this, and the watchdog is fed.
+MAX_SLEEP = 30.0
+
+
+@dataclass
+class Adapters:
+    lamp: Lamp
+    player: Player
+    hub: Hub
+    journal: Journal
+    extra_closers: list[Callable[[], None]] = field(default_factory=list)
+
+
+class Worker:
+    def __init__(
+        self,
+        controller: Controller,
+        adapters: Adapters,
+        clock: Clock,
+        settings_file: JsonStateFile | None = None,
+        heartbeat: Callable[[], None] | None = None,
+        max_sleep: float = MAX_SLEEP,
+    ) -> None:
+        self.controller = controller
+        self.adapters = adapters
+        self.clock = clock
+        self.settings_file = settings_file
+        self.heartbeat = heartbeat
+        self.max_sleep = max_sleep
+        self._queue: queue.Queue[ev.Event] = queue.Queue()
+        self._failed: set[str] = set()
+        self.stopped = threading.Event()
+        self._handlers: dict[type, Callable[[Any], None]] = {
+            fx.LampFade: lambda e: self._call("lamp", self.adapters.lamp.fade_to, e.level, e.duration, e.curve),
+            fx.LampBlink: lambda e: self._call("lamp", self.adapters.lamp.blink, e.times),
+            fx.PlaySound: lambda e: self._call("player", self.adapters.player.play, e.trigger, e.volume, e.fade_in),
+            fx.CrossfadeSound: lambda e: self._call("player", self.adapters.player.crossfade, e.trigger, e.duration),
+            fx.FadeOutSound: lambda e: self._call("player", self.adapters.player.fade_out, e.duration),
+            fx.SetVolume: lambda e: self._call("player", self.adapters.player.set_volume, e.volume, e.ramp),
+            fx.PublishEvent: lambda e: self._call("hub", self.adapters.hub.publish_event, e.kind, e.data),
+            fx.RejectCommand: self._reject,
+            fx.PersistSettings: lambda e: self._call("state_dir", self._save_settings, e.settings),
+            fx.JournalRecord: lambda e: self._call("journal", self.adapters.journal.record, e.kind, e.data),
+            fx.PublishState: lambda e: None,
+        }
+
+    def post(self, event: ev.Event) -> None:
+        """Hand an event to the worker; safe from any thread, never blocks."""
+        self._queue.put(event)
+
+    def run(self) -> None:
+        """Process events until a :class:`Shutdown` has been handled."""
+        self._publish_state()
+        while True:
+            event = self._next_event()
+            now = self.clock.now()
+            try:
+                effects = self.controller.handle(event, now) if event is not None else self.controller.advance(now)
+            except Exception:  # a bug in the core must not take the lamp and button down with it
+                log.exception("the controller failed on %r; event dropped", event)
+                effects = []
+            for effect in effects:
+                self._handlers[type(effect)](effect)
+            self._publish_state()
+            if self.heartbeat is not None:
+                self.heartbeat()
+            if isinstance(event, ev.Shutdown):
+                break
+        self.stopped.set()
+
+    def _next_event(self) -> ev.Event | None:
+        deadline = self.controller.next_deadline()
+        timeout = self.max_sleep
+        if deadline is not None:
+            timeout = min(timeout, max(0.0, self.clock.real_seconds(deadline - self.clock.now())))
+        try:
+            return self._queue.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def _call(self, adapter: str, method: Callable[..., Any], *args: Any) -> None:
+        try:
+            method(*args)
+        except Exception as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+            if adapter not in self._failed:
+                log.error("%s failed: %s (the device carries on without it)", adapter, reason)
+            else:
+                log.debug("%s failed again: %s", adapter, reason)
+            self._failed.add(adapter)
+            self.controller.handle(ev.AdapterFailed(adapter, reason), self.clock.now())
+            return
+        if adapter in self._failed:
+            self._failed.discard(adapter)
+            log.info("%s works again", adapter)
+            self.controller.handle(ev.AdapterRecovered(adapter), self.clock.now())
+
+    def _reject(self, effect: fx.RejectCommand) -> None:
+        log.warning("command %s rejected: %s", effect.action, effect.reason)
+        self._call("hub", self.adapters.hub.reject, effect.action, effect.reason)
+
+    def _save_settings(self, settings: dict[str, Any]) -> None:
+        if self.settings_file is not None:
+            self.settings_file.save(settings)
+
+    def _publish_state(self) -> None:
+        try:
+            snapshot = self.controller.state.snapshot(self.clock.now())
+        except Exception:
+            log.exception("could not build the state snapshot")
+            return
+        self._call("hub", self.adapters.hub.publish_state, snapshot)

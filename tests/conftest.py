@@ -1,0 +1,40 @@
+"""Shared fixtures: real parts wherever we can (a real broker, gpiozero mock pins, SDL's disk driver)."""
+
+from __future__ import annotations
+
+import os
+
+# Before anything imports pygame or gpiozero: no sound card, no Pi, no banner.
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+os.environ.setdefault("GPIOZERO_PIN_FACTORY", "mock")
+os.environ.setdefault("GPIOZERO_MOCK_PIN_CLASS", "mockpwmpin")
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support.broker import Broker, start_broker
+
+
+@pytest.fixture
+def pin_factory() -> Iterator[object]:
+    """A fresh gpiozero mock pin factory (PWM-capable) per test, reset afterwards."""
+    from gpiozero import Device
+    from gpiozero.pins.mock import MockFactory, MockPWMPin
+
+    factory = MockFactory(pin_class=MockPWMPin)
+    previous = Device.pin_factory
+    Device.pin_factory = factory
+    try:
+        yield factory
+    finally:
+        factory.reset()
+        Device.pin_factory = previous
+
+
+@pytest.fixture
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
+    """A real mosquitto on a free loopback port, with a config file of its own."""
+    with start_broker(tmp_path_factory.mktemp("mosquitto")) as running:
+        yield running
