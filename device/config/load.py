@@ -37,13 +37,14 @@ def load_config(path: Path | str) -> Config:
 
 
 def parse_config(raw: bytes | str, path: Path | str = "<config>") -> Config:
-    text = raw.decode("utf-8", errors="strict") if isinstance(raw, bytes) else raw
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    except UnicodeDecodeError as exc:
+        raise ConfigError(path, "", f"not UTF-8 text (byte {exc.start}): save the file as UTF-8") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, "", f"not valid TOML: {exc}") from None
-    except UnicodeDecodeError as exc:  # pragma: no cover - decode above raises first
-        raise ConfigError(path, "", f"not UTF-8 text: {exc}") from None
     try:
         config = msgspec.convert(data, Config, dec_hook=dec_hook)
     except msgspec.ValidationError as exc:

@@ -2,9 +2,10 @@
 
 Pure: it is fed edges with their times and asked what is due at a time; it
 never reads a clock. Debounce is done here, not in the GPIO driver, so it
-works (and is tested) the same on mock pins as on a Pi: the first edge is
-taken at once, later edges within ``debounce`` are held back, and when the
-quiet period ends the contact's last reported level wins.
+works (and is tested) the same on mock pins as on a Pi: a level counts only
+once the contact has stayed at it for ``debounce`` seconds, so bounce and
+short glitches (a spike on a long wire) are ignored, and the change is dated
+at the contact's last edge.
 
 Timing rules:
 - a press held for ``long_press`` is a long press, reported while still held
@@ -34,7 +35,7 @@ class GestureClassifier:
         self.timing = timing
         self._level = False  # debounced level: True while pressed
         self._raw_level = False
-        self._last_accepted: float | None = None
+        self._raw_since = 0.0
         self._reconcile_at: float | None = None
         self._pressed_at: float | None = None
         self._long_reported = False
@@ -46,19 +47,16 @@ class GestureClassifier:
         return self._level
 
     def edge(self, pressed: bool, at: float) -> list[GestureKind]:
-        """A raw edge from the contact; returns gestures completed by it."""
-        self._raw_level = pressed
+        """A raw edge from the contact; returns gestures completed by now."""
         out = self.due(at)
-        if self._last_accepted is not None and at - self._last_accepted < self.timing.debounce:
-            self._reconcile_at = self._last_accepted + self.timing.debounce
-            return out
-        if pressed != self._level:
-            out += self._accept(pressed, at)
-        return out
+        self._raw_level = pressed
+        self._raw_since = at
+        self._reconcile_at = at + self.timing.debounce
+        return out + self.due(at)
 
     def deadline(self) -> float | None:
         """The next time :meth:`due` may report something or change state."""
-        times = [self._reconcile_at, self._window_ends]
+        times = [self._reconcile_at, None if self._level else self._window_ends]
         if self._level and self._pressed_at is not None and not self._long_reported:
             times.append(self._pressed_at + self.timing.long_press)
         pending = [t for t in times if t is not None]
@@ -67,25 +65,25 @@ class GestureClassifier:
     def due(self, now: float) -> list[GestureKind]:
         """Gestures that are complete at ``now`` (call at :meth:`deadline`)."""
         out: list[GestureKind] = []
-        if self._reconcile_at is not None and now >= self._reconcile_at:
-            at = self._reconcile_at
-            self._reconcile_at = None
-            out += self._long_due(at)
-            if self._raw_level != self._level:
-                out += self._accept(self._raw_level, at)
         out += self._long_due(now)
-        if self._window_ends is not None and now >= self._window_ends and not self._level:
+        if self._reconcile_at is not None and now >= self._reconcile_at:
+            self._reconcile_at = None
+            if self._raw_level != self._level:  # stable for the debounce time: a real change
+                out += self._accept(self._raw_level, self._raw_since)
+        out += self._long_due(now)
+        window_closed = self._window_ends is not None and now >= self._window_ends
+        if window_closed and not self._level and self._reconcile_at is None:
             self._window_ends = None
             if self._clicks == 1:
                 out.append("single")
             self._clicks = 0
         return out
 
-    def reset(self) -> None:
-        self.__init__(self.timing)  # type: ignore[misc]
-
     def _long_due(self, now: float) -> list[GestureKind]:
-        held = self._pressed_at is not None and now - self._pressed_at >= self.timing.long_press
+        if self._reconcile_at is not None and not self._raw_level:
+            now = min(now, self._raw_since)  # released then, even if not yet confirmed
+        # the same sum as in deadline(), so that due(deadline()) always fires (no float drift)
+        held = self._pressed_at is not None and now >= self._pressed_at + self.timing.long_press
         if self._level and held and not self._long_reported:
             self._long_reported = True
             self._clicks = 0
@@ -95,16 +93,14 @@ class GestureClassifier:
 
     def _accept(self, pressed: bool, at: float) -> list[GestureKind]:
         self._level = pressed
-        self._last_accepted = at
         if pressed:
             self._pressed_at = at
             self._long_reported = False
             return []
-        out = self._long_due(at)
-        if self._long_reported or out:
-            self._pressed_at = None
-            return out
+        was_long = self._long_reported
         self._pressed_at = None
+        if was_long:
+            return []
         self._clicks += 1
         if self._clicks >= 2:
             self._clicks = 0
