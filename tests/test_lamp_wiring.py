@@ -85,3 +85,12 @@ def test_worker_hands_breathing_to_the_lamp():
     worker.post(ev.Shutdown())
     worker.run()
     assert lamp.breaths == [(4.0, 22.0, 480.0, 11.0, 6.0)]
+
+
+def test_a_calibration_not_yet_pinned_is_pointed_out(pin_factory, tmp_path, caplog):
+    (tmp_path / "lamp-calibration.json").write_text('{"min_duty": 0.0037}')
+    config = parse_config('[lamp]\nbackend = "pca9685"\n')
+    with caplog.at_level("INFO", logger="device.runtime.wiring"):
+        lamp = wiring.build_lamp(config, True, InstantClock(), pin_factory, tmp_path)
+    lamp.close()
+    assert "calibrated min_duty 0.0037 differs from [lamp] min_duty 0.002" in caplog.text

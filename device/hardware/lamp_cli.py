@@ -49,12 +49,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     config = load_or_exit(args.config)
     if config is None:
         return 2
-    if args.sensor and args.sensor not in cal.LIGHT_SENSORS:
-        known = ", ".join(sorted(cal.LIGHT_SENSORS)) or "none"
-        print(f"hushlight: no light sensor {args.sensor!r} (known: {known})", file=sys.stderr)
-        return 2
-    if args.sensor == "sim" and not args.simulate:
-        print("hushlight: --sensor sim needs --simulate", file=sys.stderr)
+    problem = _sensor_problem(args.sensor, args.simulate)
+    if problem:
+        print(f"hushlight: {problem}", file=sys.stderr)
         return 2
     state_dir: Path = args.state_dir or config.device.state_dir
     pin_factory = make_pin_factory(args.simulate)
@@ -82,6 +79,14 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     print(f"min_duty = {result.min_duty:g} (saved in {path})")
     print("Pin it in your config file, then restart hushlight:\n\n[lamp]\n" + f"min_duty = {result.min_duty:g}")
     return 0
+
+
+def _sensor_problem(sensor: str, simulate: bool) -> str:
+    if sensor and sensor not in cal.LIGHT_SENSORS:
+        return f"no light sensor {sensor!r} (known: {', '.join(sorted(cal.LIGHT_SENSORS)) or 'none'})"
+    if sensor == "sim" and not simulate:
+        return "--sensor sim needs --simulate"
+    return ""
 
 
 def _by_eye(config: Any, output: cal.WatchedOutput, pin_factory: Any, dwell: float) -> float:
