@@ -217,3 +217,20 @@ def test_a_failing_output_is_reported_not_fatal():
     assert lamp.wait_idle(5)
     assert "did not answer" in lamp.fault
     lamp.close()
+
+
+def test_a_real_time_fade_takes_its_time_and_reports_progress(pin_factory):
+    import time
+
+    from device.runtime.clock import ScaledClock
+
+    lamp = FadingLamp(GpioPwmOutput(18, 1000, pin_factory), ScaledClock(speed=100), MIN_DUTY)
+    started = time.monotonic()
+    lamp.fade_to(50, 30, "ease")  # 30 device seconds = 0.3 s real
+    status = lamp.status()
+    assert status["target"] == 50 and status["effect"] == "none"
+    assert 0 < float(status["remaining"]) <= 30
+    assert lamp.wait_idle(5)
+    assert time.monotonic() - started >= 0.25
+    assert lamp.level() == 50 and lamp.status()["remaining"] == 0.0
+    lamp.close()
