@@ -163,7 +163,8 @@ def _check_cross_keys(config: Config, path: Path | str) -> None:
     lamp = config.lamp
     if lamp.min_duty >= lamp.max_duty:
         raise ConfigError(path, "lamp.min_duty", f"must be below lamp.max_duty ({lamp.min_duty} >= {lamp.max_duty})")
-    for key in ("evening_level", "night_level", "on_level"):
+    _check_lamp(config, path)
+    for key in ("evening_level", "night_level", "on_level", "breathe_high"):
         if getattr(lamp, key) > lamp.max_level:
             raise ConfigError(
                 path, f"lamp.{key}", f"must not exceed lamp.max_level ({getattr(lamp, key)} > {lamp.max_level})"
@@ -189,6 +190,25 @@ def _check_cross_keys(config: Config, path: Path | str) -> None:
         )
     if routine.morning_start.minutes >= routine.morning_end.minutes:
         raise ConfigError(path, "routine.morning_start", "the morning window must start before it ends")
+
+
+# PWM frequencies each lamp backend can make (Hz): lgpio's software PWM, the Pi's PWM clock, the PCA9685's prescale.
+LAMP_FREQUENCY_RANGES = {"gpio": (10, 10000), "hwpwm": (10, 40000), "pca9685": (24, 1526)}
+
+
+def _check_lamp(config: Config, path: Path | str) -> None:
+    lamp = config.lamp
+    low, high = LAMP_FREQUENCY_RANGES[lamp.backend]
+    if lamp.frequency_hz and not low <= lamp.frequency_hz <= high:
+        raise ConfigError(
+            path,
+            "lamp.frequency_hz",
+            f"the {lamp.backend} backend runs at {low}..{high} Hz, not {lamp.frequency_hz} (0 = its default)",
+        )
+    if lamp.breathe_low >= lamp.breathe_high:
+        raise ConfigError(
+            path, "lamp.breathe_low", f"must be below lamp.breathe_high ({lamp.breathe_low} >= {lamp.breathe_high})"
+        )
 
 
 def _check_pins(config: Config, path: Path | str) -> None:

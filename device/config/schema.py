@@ -140,7 +140,12 @@ class LampConfig(Section, frozen=True):
     ] = 18
     frequency_hz: Annotated[
         int,
-        Meta(ge=0, le=40000, description="PWM frequency; 0 = the backend's flicker-safe default", extra={"unit": "Hz"}),
+        Meta(
+            ge=0,
+            le=40000,
+            description="PWM frequency; 0 = the backend's default (gpio 1000, hwpwm 5000, pca9685 1526)",
+            extra={"unit": "Hz"},
+        ),
     ] = 0
     min_duty: Annotated[
         float,
@@ -167,6 +172,18 @@ class LampConfig(Section, frozen=True):
     i2c_bus: Annotated[int, Meta(ge=0, le=31, description="pca9685: I2C bus number", extra={"unit": ""})] = 1
     i2c_address: Annotated[int, Meta(ge=0x40, le=0x7F, description="pca9685: I2C address", extra={"unit": ""})] = 0x40
     pca_channel: Annotated[int, Meta(ge=0, le=15, description="pca9685: output channel", extra={"unit": ""})] = 0
+    breathe_minutes: Annotated[
+        float, Meta(ge=1, le=60, description="Length of the breathing light effect", extra={"unit": "min"})
+    ] = 8.0
+    breathe_low: Annotated[Percent, Meta(description="Breathing light: level at the end of each out-breath")] = 4.0
+    breathe_high: Annotated[Percent, Meta(description="Breathing light: level at the top of each in-breath")] = 22.0
+    breathe_start_bpm: Annotated[
+        float, Meta(ge=2, le=30, description="Breathing light: pace at the start", extra={"unit": "breaths/min"})
+    ] = 11.0
+    breathe_end_bpm: Annotated[
+        float,
+        Meta(ge=2, le=30, description="Breathing light: pace it slows to by the end", extra={"unit": "breaths/min"}),
+    ] = 6.0
 
 
 class ButtonConfig(Section, frozen=True):

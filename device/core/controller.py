@@ -23,6 +23,7 @@ from device.core.state import DeviceState, SessionState, Settings
 LAMP_ON_FADE = 1.0  # s, lamp toggles and the fade to the evening level
 SHUTDOWN_FADE = 0.8  # s, sound and lamp at SIGTERM (systemd waits, the user should not hear a cut)
 VOLUME_STEP = 5.0
+BREATHE_LEAD_IN = 3.0  # s, the lamp's glide to the breathing light's low level (the lamp's own constant)
 
 Effects = list[fx.Effect]
 
@@ -61,6 +62,7 @@ class Controller:
             "good_night": self._good_night,
             "lamp_toggle": self._lamp_toggle,
             "lamp": self._lamp_command,
+            "lamp_effect": self._lamp_effect,
             "volume_up": self._volume_step(+VOLUME_STEP),
             "volume_down": self._volume_step(-VOLUME_STEP),
             "volume": self._set_volume,
@@ -292,6 +294,24 @@ class Controller:
         self.state.lamp.effect = "none"
         return [fx.LampFade(level, duration, "ease")]
 
+    def _lamp_effect(self, now: float, value: Any, source: str) -> Effects:
+        """``"breathe"`` starts the breathing light; ``"none"`` stops an effect where the lamp is."""
+        effect = str(value)
+        if effect == "none":
+            self._timers.pop("lamp_effect_end", None)
+            self.state.lamp.effect = "none"
+            return self._lamp_to(now, self.state.lamp.level_at(now), 0.0)
+        if effect != "breathe":
+            return [fx.RejectCommand("lamp_effect", f"unknown lamp effect {effect!r}; known: breathe, none")]
+        lamp = self.config.lamp
+        low, high = min(lamp.breathe_low, lamp.max_level), min(lamp.breathe_high, lamp.max_level)
+        duration = 60.0 * lamp.breathe_minutes
+        self._timers.pop("sunset", None)
+        self.state.lamp.start_fade(now, low, BREATHE_LEAD_IN, "ease")
+        self.state.lamp.effect = "breathe"
+        self._timers["lamp_effect_end"] = now + duration
+        return [fx.LampBreathe(low, high, duration, lamp.breathe_start_bpm, lamp.breathe_end_bpm)]
+
     def _volume_step(self, step: float) -> Callable[[float, Any, str], Effects]:
         def handler(now: float, value: Any, source: str) -> Effects:
             return self._set_volume(now, self.state.settings.volume + step, source)
@@ -367,6 +387,9 @@ class Controller:
 
     def _timer_due(self, name: str, when: float) -> Effects:
         session = self.state.session
+        if name == "lamp_effect_end":
+            self.state.lamp.effect = "none"
+            return []
         if name == "sunset" and session.active:
             night = min(self.config.lamp.night_level, self.config.lamp.max_level)
             duration = max(0.0, session.ends_at - when)

@@ -23,6 +23,17 @@ class LampBlink:
 
 
 @dataclass(frozen=True)
+class LampBreathe:
+    """The breathing light: swell and fade between two perceived levels at a slowing pace, ending at ``low``."""
+
+    low: float
+    high: float
+    duration: float
+    start_bpm: float
+    end_bpm: float
+
+
+@dataclass(frozen=True)
 class PlaySound:
     trigger: str
     volume: float
@@ -79,6 +90,7 @@ class JournalRecord:
 Effect = (
     LampFade
     | LampBlink
+    | LampBreathe
     | PlaySound
     | CrossfadeSound
     | FadeOutSound

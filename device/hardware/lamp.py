@@ -22,12 +22,34 @@ class Lamp(Protocol):
         """Blink ``times`` to confirm, then go back to the level before."""
         ...
 
+    def breathe(self, low: float, high: float, duration: float, start_bpm: float, end_bpm: float) -> None:
+        """Swell and fade between ``low`` and ``high`` at a breathing pace slowing from ``start_bpm`` to ``end_bpm``.
+
+        Lasts ``duration`` device seconds and ends at ``low``; any other command stops it.
+        """
+        ...
+
     def level(self) -> float:
         """The perceived level shown right now."""
         ...
 
     def close(self) -> None:
         """Stop any fade and release the hardware; safe to call twice."""
+        ...
+
+
+class DutyOutput(Protocol):
+    """One PWM output of a lamp backend: the fader writes duties, nothing else."""
+
+    quantum: float  # the smallest duty change this output can show
+    frequency_hz: float  # the PWM frequency it runs at
+
+    def write(self, duty: float) -> None:
+        """Show ``duty`` (0..1) from now on."""
+        ...
+
+    def close(self) -> None:
+        """Turn the output off and release it; safe to call twice."""
         ...
 
 
@@ -44,6 +66,7 @@ class RecordingLamp:
         self._curve = "linear"
         self.history: list[tuple[float, float, float, str]] = []  # (at, level, duration, curve)
         self.blinks: list[int] = []
+        self.breaths: list[tuple[float, float, float, float, float]] = []
         self.closed = False
 
     def fade_to(self, level: float, duration: float, curve: str = "linear") -> None:
@@ -55,6 +78,10 @@ class RecordingLamp:
 
     def blink(self, times: int) -> None:
         self.blinks.append(times)
+
+    def breathe(self, low: float, high: float, duration: float, start_bpm: float, end_bpm: float) -> None:
+        self.breaths.append((low, high, duration, start_bpm, end_bpm))
+        self.fade_to(low, 0.0)
 
     def level(self) -> float:
         with self._lock:

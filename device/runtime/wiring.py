@@ -13,7 +13,7 @@ from typing import Any
 from device.audio.player import Player, SilentPlayer
 from device.config.schema import Config
 from device.core import events as ev
-from device.hardware.lamp import Lamp, RecordingLamp
+from device.hardware.lamp import Lamp
 from device.hub.base import Hub, NullHub
 from device.journal.base import Journal, MemoryJournal
 from device.runtime.clock import Clock
@@ -33,7 +33,35 @@ def make_pin_factory(simulate: bool) -> Any:
 
 
 def build_lamp(config: Config, simulate: bool, clock: Clock, pin_factory: Any, state_dir: Path) -> Lamp:
-    return RecordingLamp(clock)
+    """The configured lamp backend behind perceptual fades; in simulation, over that backend's fake."""
+    from device.hardware.lamp_fader import FadingLamp
+    from device.hardware.lamp_outputs import open_output
+
+    output = open_output(config.lamp, simulate, pin_factory, state_dir)
+    lamp = FadingLamp.from_config(output, clock, config.lamp)
+    log.info(
+        "lamp: %s backend at %.0f Hz, min_duty %g, %d duty steps",
+        config.lamp.backend,
+        output.frequency_hz,
+        config.lamp.min_duty,
+        round(1 / output.quantum),
+    )
+    _note_calibration(config, state_dir)
+    return lamp
+
+
+def _note_calibration(config: Config, state_dir: Path) -> None:
+    """Say so when `hushlight lamp calibrate` found a min_duty that the config does not use yet."""
+    from device.hardware.lamp_calibrate import CALIBRATION_FILE
+    from device.persist import JsonStateFile
+
+    found = (JsonStateFile(state_dir / CALIBRATION_FILE).load() or {}).get("min_duty")
+    if isinstance(found, int | float) and abs(found - config.lamp.min_duty) > 1e-9:
+        log.info(
+            "lamp: calibrated min_duty %g differs from [lamp] min_duty %g; pin it in the config",
+            found,
+            config.lamp.min_duty,
+        )
 
 
 def build_player(config: Config, simulate: bool, clock: Clock, state_dir: Path) -> Player:

@@ -62,6 +62,9 @@ class Worker:
         self._handlers: dict[type, Callable[[Any], None]] = {
             fx.LampFade: lambda e: self._call("lamp", self.adapters.lamp.fade_to, e.level, e.duration, e.curve),
             fx.LampBlink: lambda e: self._call("lamp", self.adapters.lamp.blink, e.times),
+            fx.LampBreathe: lambda e: self._call(
+                "lamp", self.adapters.lamp.breathe, e.low, e.high, e.duration, e.start_bpm, e.end_bpm
+            ),
             fx.PlaySound: lambda e: self._call("player", self.adapters.player.play, e.trigger, e.volume, e.fade_in),
             fx.CrossfadeSound: lambda e: self._call("player", self.adapters.player.crossfade, e.trigger, e.duration),
             fx.FadeOutSound: lambda e: self._call("player", self.adapters.player.fade_out, e.duration),

@@ -1,0 +1,252 @@
+"""The lamp on any backend: perceptual fades, blinks and the breathing light.
+
+One :class:`FadingLamp` drives one :class:`~device.hardware.lamp.DutyOutput`.
+Like gpiozero's blink and pulse, a fade is a precomputed list of steps played
+on one tracked thread that sleeps with ``clock.wait(stop, delay)`` between
+them, and every new command first stops whatever is running. A new fade is
+planned from the duty the lamp shows at that moment, so nothing ever jumps.
+Delays between steps are relative, so a wall-clock jump (NTP at boot) cannot
+squash a fade into a flash.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from device.config.schema import LampConfig
+from device.core.perceptual import DutyMap, Step, breath_phases, plan_fade
+from device.hardware.lamp import DutyOutput
+from device.runtime.clock import Clock
+
+log = logging.getLogger(__name__)
+
+BLINK_SWING = 30.0  # perceived %, how far a confirmation blink goes from the current level
+BLINK_RAMP = 0.12  # s, each edge of a blink: soft, but clearly a blink
+BLINK_HOLD = 0.2  # s at the far end of a blink
+BLINK_GAP = 0.35  # s between two blinks
+BREATHE_LEAD_IN = 3.0  # s, from the current level to the low level before the first in-breath
+
+
+@dataclass(frozen=True)
+class Motion:
+    """What the lamp is doing: a fade towards ``target`` ending at device time ``end``, or an effect."""
+
+    target: float = 0.0
+    end: float = 0.0
+    curve: str = "linear"
+    effect: str = "none"
+    breathe: tuple[float, float, float, float] | None = None  # low, high, start_bpm, end_bpm
+    started: float = 0.0
+
+
+class FadingLamp:
+    """A lamp whose levels are perceived brightness (0-100) on one PWM output."""
+
+    def __init__(
+        self, output: DutyOutput, clock: Clock, min_duty: float, max_duty: float = 1.0, max_level: float = 100.0
+    ) -> None:
+        self.output = output
+        self.map = DutyMap(min_duty, max_duty, output.quantum)
+        self.max_level = max_level
+        self.writes = 0
+        self.fault = ""
+        self._clock = clock
+        self._lock = threading.Lock()  # the shown duty and level
+        self._command = threading.Lock()  # one command at a time
+        self._duty = 0.0
+        self._level = 0.0
+        self._motion = Motion()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+        output.write(0.0)  # a known state: off
+
+    @classmethod
+    def from_config(cls, output: DutyOutput, clock: Clock, config: LampConfig) -> FadingLamp:
+        return cls(output, clock, config.min_duty, config.max_duty, config.max_level)
+
+    # -- the Lamp interface ------------------------------------------------------
+
+    def fade_to(self, level: float, duration: float, curve: str = "linear") -> None:
+        """Fade from what the lamp shows now to ``level`` over ``duration`` device seconds."""
+        level, duration = self._clamp(level), _seconds(duration)
+        with self._command:
+            if self._closed:
+                return
+            self._halt()
+            self._motion = Motion(level, self._clock.now() + duration, curve, started=self._clock.now())
+            steps = self._plan(level, duration, curve)
+            if all(step.at <= 0 for step in steps):
+                self._play(steps, self._stop)  # nothing to wait for: write it now, on the caller's thread
+                return
+            self._spawn(lambda stop: self._play(steps, stop))
+
+    def blink(self, times: int) -> None:
+        """Blink ``times`` (a swing of :data:`BLINK_SWING`), then carry on with what the lamp was doing."""
+        with self._command:
+            if self._closed or times <= 0:
+                return
+            interrupted = self._motion
+            self._halt()
+            self._spawn(lambda stop: self._blink(stop, int(times), interrupted))
+
+    def breathe(self, low: float, high: float, duration: float, start_bpm: float, end_bpm: float) -> None:
+        """The breathing light: swell to ``high`` and fade to ``low`` at a slowing pace, ending at ``low``."""
+        low, high = sorted((self._clamp(low), self._clamp(high)))
+        duration = _seconds(duration)
+        if not (start_bpm > 0 and end_bpm > 0):
+            raise ValueError(f"breathing pace must be above 0, got {start_bpm} and {end_bpm}")
+        with self._command:
+            if self._closed:
+                return
+            self._halt()
+            now = self._clock.now()
+            self._motion = Motion(low, now + duration, "ease", "breathe", (low, high, start_bpm, end_bpm), now)
+            self._spawn(lambda stop: self._breathe(stop, low, high, duration, start_bpm, end_bpm))
+
+    def level(self) -> float:
+        """The perceived level shown right now (the level of the last duty written)."""
+        with self._lock:
+            return self._level
+
+    def duty(self) -> float:
+        with self._lock:
+            return self._duty
+
+    def status(self) -> dict[str, float | str]:
+        """Level, target, effect and remaining time, for a status panel."""
+        motion, now, busy = self._motion, self._clock.now(), self.busy()
+        return {
+            "level": self.level(),
+            "duty": self.duty(),
+            "target": motion.target,
+            "effect": motion.effect if busy else "none",
+            "remaining": max(0.0, motion.end - now) if busy else 0.0,
+        }
+
+    def busy(self) -> bool:
+        thread = self._thread
+        return thread is not None and thread.is_alive()
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Wait until the running fade or effect has finished; True if it has."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+            return not thread.is_alive()
+        return True
+
+    def close(self) -> None:
+        """Stop any fade and release the output; safe to call twice."""
+        with self._command:
+            if self._closed:
+                return
+            self._closed = True
+            self._halt()
+            self.output.close()
+
+    # -- playing -----------------------------------------------------------------
+
+    def _plan(self, target: float, duration: float, curve: str) -> list[Step]:
+        with self._lock:
+            duty, level = self._duty, self._level
+        return plan_fade(self.map, duty, level, target, duration, curve)
+
+    def _play(self, steps: list[Step], stop: threading.Event) -> bool:
+        """Write the steps at their times; True if stopped before the end."""
+        previous = 0.0
+        for step in steps:
+            delay, previous = step.at - previous, step.at
+            if delay > 0 and self._clock.wait(stop, delay):
+                return True
+            if stop.is_set():
+                return True
+            self._show(step.duty, step.level)
+        return False
+
+    def _fade(self, stop: threading.Event, target: float, duration: float, curve: str) -> bool:
+        return self._play(self._plan(target, duration, curve), stop)
+
+    def _show(self, duty: float, level: float) -> None:
+        with self._lock:
+            if duty != self._duty:
+                self.output.write(duty)
+                self.writes += 1
+                self._duty = duty
+            self._level = level
+
+    def _blink(self, stop: threading.Event, times: int, interrupted: Motion) -> None:
+        base = self.level()
+        peak = base + BLINK_SWING if base + BLINK_SWING <= self.max_level else max(0.0, base - BLINK_SWING)
+        for i in range(times):
+            if self._fade(stop, peak, BLINK_RAMP, "linear") or self._clock.wait(stop, BLINK_HOLD):
+                return
+            if self._fade(stop, base, BLINK_RAMP, "linear"):
+                return
+            if i < times - 1 and self._clock.wait(stop, BLINK_GAP):
+                return
+        self._resume(stop, interrupted)
+
+    def _resume(self, stop: threading.Event, motion: Motion) -> None:
+        """Carry on with a fade or breathing that a blink interrupted, as planned."""
+        now = self._clock.now()
+        remaining = motion.end - now
+        if remaining <= 0:
+            if motion.effect == "none" and self.level() != motion.target:
+                self._fade(stop, motion.target, 0.0, "linear")
+            return
+        if motion.breathe is not None:
+            low, high, start_bpm, end_bpm = motion.breathe
+            total = motion.end - motion.started
+            bpm_now = start_bpm + (end_bpm - start_bpm) * (now - motion.started) / total
+            self._breathe(stop, low, high, remaining, bpm_now, end_bpm)
+        else:
+            self._fade(stop, motion.target, remaining, motion.curve)
+
+    def _breathe(
+        self, stop: threading.Event, low: float, high: float, duration: float, start_bpm: float, end_bpm: float
+    ) -> None:
+        lead_in = min(BREATHE_LEAD_IN, duration)
+        if self._fade(stop, low, lead_in, "ease"):
+            return
+        for i, seconds in enumerate(breath_phases(duration - lead_in, start_bpm, end_bpm)):
+            if self._fade(stop, high if i % 2 == 0 else low, seconds, "ease"):
+                return
+
+    # -- the tracked thread --------------------------------------------------------
+
+    def _spawn(self, work: Callable[[threading.Event], object]) -> None:
+        stop = threading.Event()
+        self._stop = stop
+        self._thread = threading.Thread(target=self._run, args=(work, stop), name="hushlight-lamp", daemon=True)
+        self._thread.start()
+
+    def _run(self, work: Callable[[threading.Event], object], stop: threading.Event) -> None:
+        try:
+            work(stop)
+        except Exception as exc:  # the output failed: say so once, keep the daemon up
+            self.fault = f"{type(exc).__name__}: {exc}"
+            log.error("lamp output failed during a fade: %s", self.fault)
+
+    def _halt(self) -> None:
+        thread = self._thread
+        self._stop.set()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
+        self._thread = None
+        self._stop = threading.Event()
+
+    def _clamp(self, level: float) -> float:
+        if not math.isfinite(level):
+            raise ValueError(f"lamp level must be a finite number, not {level!r}")
+        return min(max(float(level), 0.0), self.max_level)
+
+
+def _seconds(duration: float) -> float:
+    if not math.isfinite(duration):
+        raise ValueError(f"fade duration must be a finite number of seconds, not {duration!r}")
+    return max(0.0, float(duration))
