@@ -85,3 +85,14 @@ def test_a_chip_that_appears_late_is_found_then(clock):
     bus.add(FakeBH1750(0x23, SimRoom(lux=3.0), clock.now))
     found = detect.probe(bus, "light", "auto", clock.sleep)
     assert found is not None and found[1].label == "bh1750@0x23"
+
+
+def test_config_refuses_a_pca9685_lamp_where_the_sensors_are_probed():
+    from device.config.load import parse_config
+    from device.errors import ConfigError
+
+    clash = '[lamp]\nbackend = "pca9685"\ni2c_address = 0x44\n'
+    with pytest.raises(ConfigError, match=r"lamp.i2c_address: 0x44 is also where \[sensors\] temperature = 'auto'"):
+        parse_config(clash)
+    parse_config(clash + '[sensors]\ntemperature = "bme280"\n')  # the BME280 lives at 0x76/0x77: no clash
+    parse_config('[lamp]\nbackend = "pca9685"\n')  # the default 0x40 is free

@@ -12,7 +12,6 @@ from typing import Any
 from device.config.schema import SensorsConfig
 from device.hardware.sensors import detect
 from device.hardware.sensors.base import Bus, Measurement, Sleep, driver
-from device.hardware.sensors.poller import slot_choices
 
 UNITS = (
     ("temperature_c", "{:.2f} °C"),
@@ -67,7 +66,7 @@ def describe(bus: Bus, config: SensorsConfig, sleep: Sleep = time.sleep) -> tupl
         else:
             ok = False
             lines.append(f"  {item.label:<12} FAILED: {result}")
-    for name, kind, choice in slot_choices(config.temperature, config.light):
+    for name, kind, choice in detect.slot_choices(config.temperature, config.light):
         names = {d.name for d in detect.candidates(kind, choice)}
         if not any(item.name in names for item in found):
             ok = False

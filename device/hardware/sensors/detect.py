@@ -24,6 +24,12 @@ class Found:
         return f"{self.name}@0x{self.address:02x}"
 
 
+def slot_choices(temperature: str, light: str) -> list[tuple[str, Kind, str]]:
+    """(name, kind, choice) of each sensor the config asks for."""
+    pairs: list[tuple[str, Kind, str]] = [("temperature", "climate", temperature), ("light", "light", light)]
+    return [pair for pair in pairs if pair[2] != "none"]
+
+
 def candidates(kind: Kind, choice: str) -> list[type[Driver]]:
     """The drivers to try for ``kind`` given the config's choice ("auto", a chip name or "none")."""
     if choice == "none":

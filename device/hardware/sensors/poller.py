@@ -119,12 +119,6 @@ class Slot:
         return f"sensor.{self.name}"
 
 
-def slot_choices(temperature: str, light: str) -> list[tuple[str, Kind, str]]:
-    """(name, kind, choice) of each sensor the config asks for."""
-    pairs: list[tuple[str, Kind, str]] = [("temperature", "climate", temperature), ("light", "light", light)]
-    return [pair for pair in pairs if pair[2] != "none"]
-
-
 def median_values(window: deque[tuple[float, Measurement]]) -> dict[str, float]:
     """Median of each quantity over the window's readings."""
     out: dict[str, float] = {}
@@ -152,7 +146,7 @@ class SensorPoller:
     ) -> None:
         self.bus, self.post, self.clock, self.interval, self.sleep = bus, post, clock, interval, sleep
         self.max_backoff = max(max_backoff, interval)
-        self.slots = [Slot(name, kind, choice) for name, kind, choice in slot_choices(temperature, light)]
+        self.slots = [Slot(name, kind, choice) for name, kind, choice in detect.slot_choices(temperature, light)]
         self._guard = BusGuard(read_timeout)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
