@@ -24,6 +24,7 @@ DEFAULT_CONFIG = Path("/etc/hushlight/hushlight.toml")
 # Modules that add sub-commands (`register(subparsers)`), one per area.
 COMMAND_MODULES: list[str] = [
     "device.hardware.lamp_cli",
+    "device.hardware.sensors.cli",
 ]
 
 log = logging.getLogger("hushlight")

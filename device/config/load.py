@@ -151,6 +151,7 @@ def _check_cross_keys(config: Config, path: Path | str) -> None:
                 f'unknown time zone {config.device.timezone!r}; expected an IANA name like "Europe/Berlin"',
             ) from None
     _check_pins(config, path)
+    _check_i2c_addresses(config, path)
     room = config.room
     if room.min_temp_c >= room.max_temp_c:
         raise ConfigError(
@@ -209,6 +210,24 @@ def _check_lamp(config: Config, path: Path | str) -> None:
         raise ConfigError(
             path, "lamp.breathe_low", f"must be below lamp.breathe_high ({lamp.breathe_low} >= {lamp.breathe_high})"
         )
+
+
+def _check_i2c_addresses(config: Config, path: Path | str) -> None:
+    """A PCA9685 lamp must not sit where the sensor detection probes: it would be written to."""
+    lamp, sensors = config.lamp, config.sensors
+    if lamp.backend != "pca9685" or lamp.i2c_bus != sensors.bus:
+        return
+    from device.hardware.sensors.detect import candidates, slot_choices
+
+    for key, kind, choice in slot_choices(sensors.temperature, sensors.light):
+        for driver in candidates(kind, choice):
+            if lamp.i2c_address in driver.addresses:
+                raise ConfigError(
+                    path,
+                    "lamp.i2c_address",
+                    f"0x{lamp.i2c_address:02x} is also where [sensors] {key} = {choice!r} looks for a "
+                    f"{driver.name}; move the PCA9685 (address jumpers) or set [sensors] {key} to the chip you have",
+                )
 
 
 def _check_pins(config: Config, path: Path | str) -> None:

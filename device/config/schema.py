@@ -238,6 +238,15 @@ class SensorsConfig(Section, frozen=True):
     poll_interval_s: Annotated[float, Meta(ge=2, le=3600, description="Time between readings", extra={"unit": "s"})] = (
         30.0
     )
+    max_backoff_s: Annotated[
+        float,
+        Meta(
+            ge=2,
+            le=3600,
+            description="Longest wait between retries of a failing sensor (2, 4, 8 ... s up to this)",
+            extra={"unit": "s"},
+        ),
+    ] = 300.0
 
 
 class RoomConfig(Section, frozen=True):
@@ -253,6 +262,16 @@ class RoomConfig(Section, frozen=True):
         float,
         Meta(ge=0, le=100000, description="Brighter than this (without the lamp) is too bright", extra={"unit": "lx"}),
     ] = 10.0
+    lamp_lux_at_full: Annotated[
+        float,
+        Meta(
+            ge=0,
+            le=100000,
+            description="What the light sensor reads from the lamp alone at 100 % (measure in the dark); "
+            "0 = unknown: light is judged only while the lamp is off",
+            extra={"unit": "lx"},
+        ),
+    ] = 0.0
 
 
 class SoundsConfig(Section, frozen=True):

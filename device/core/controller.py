@@ -17,6 +17,7 @@ from typing import Any
 from device.config.schema import ButtonConfig, Config
 from device.core import effects as fx
 from device.core import events as ev
+from device.core import room as room_meaning
 from device.core.gestures import GestureClassifier, GestureKind, GestureTiming
 from device.core.state import DeviceState, SessionState, Settings
 
@@ -197,6 +198,7 @@ class Controller:
             fx.PersistSettings(self.state.settings.to_dict()),
             fx.PublishEvent("session_started", {"trigger": trigger, "source": source, "minutes": length / 60}),
             fx.JournalRecord("session_start", {"trigger": trigger, "source": source, "start": now, "planned": length}),
+            *room_meaning.session_start_effects(self.state.room),
         ]
 
     def _stop_session(self, now: float, source: str, reason: str, fade: float | None = None) -> Effects:
@@ -375,6 +377,7 @@ class Controller:
         room = self.state.room
         room.temperature_c, room.humidity = event.temperature_c, event.humidity
         room.pressure_hpa, room.lux, room.at = event.pressure_hpa, event.lux, event.at
+        room_meaning.evaluate(room, self.config.room, self.state.lamp.level_at(event.at))
         return []
 
     def _shutdown(self, event: ev.Shutdown, now: float) -> Effects:

@@ -92,6 +92,13 @@ class RoomState:
     lux: float | None = None
     at: float | None = None
     not_ready: tuple[str, ...] = ()
+    # What the room means for sleep (device/core/room.py): flags, and the light without the lamp's.
+    too_warm: bool = False
+    too_cold: bool = False
+    too_humid: bool = False
+    too_dry: bool = False
+    too_bright: bool = False
+    lamp_free_lux: float | None = None
 
 
 @dataclass
@@ -133,6 +140,12 @@ class DeviceState:
                 "lux": self.room.lux,
                 "at": self.room.at,
                 "not_ready": list(self.room.not_ready),
+                "too_warm": self.room.too_warm,
+                "too_cold": self.room.too_cold,
+                "too_humid": self.room.too_humid,
+                "too_dry": self.room.too_dry,
+                "too_bright": self.room.too_bright,
+                "lamp_free_lux": self.room.lamp_free_lux,
             },
             "triggers": list(self.triggers),
             "broken_triggers": list(self.broken_triggers),

@@ -6,6 +6,7 @@ One function per part, so each part's issue changes only its own function.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -77,5 +78,45 @@ def build_journal(config: Config, state_dir: Path) -> Journal:
 
 
 def build_sensors(config: Config, simulate: bool, post: Post, clock: Clock) -> Callable[[], None] | None:
-    """Start the room sensor poller; returns its close function, or None without sensors."""
-    return None
+    """Start the room sensor poller; returns its close function, or None without sensors.
+
+    In simulation the bus is a fake one whose chips measure the simulated room
+    (:func:`device.hardware.sensors.fakes.simulated_room`), through the same drivers.
+    """
+    from device.hardware.sensors.poller import SensorPoller
+
+    sensors = config.sensors
+    sleep: Callable[[float], None] = time.sleep  # chip conversion times are physical
+    if sensors.temperature == "none" and sensors.light == "none":
+        log.info('room sensors switched off ([sensors] temperature and light are "none")')
+        return None
+    if simulate:
+        from device.hardware.sensors.fakes import simulated_bus
+
+        # The fake chips keep device time, so their conversion waits shrink with --speed too.
+        bus: Any = simulated_bus(sensors.temperature, sensors.light, now=clock.now)
+        sleep = lambda seconds: time.sleep(clock.real_seconds(seconds))  # noqa: E731
+    else:
+        try:
+            from smbus2 import SMBus
+
+            bus = SMBus(sensors.bus)
+        except OSError as exc:
+            log.error(
+                "cannot open /dev/i2c-%d (%s): running without room sensors; enable I2C (raspi-config) "
+                "and add the user to the i2c group",
+                sensors.bus,
+                exc.strerror or exc,
+            )
+            return None
+    poller = SensorPoller(
+        bus,
+        post,
+        clock,
+        sensors.poll_interval_s,
+        sensors.temperature,
+        sensors.light,
+        sleep=sleep,
+        max_backoff=sensors.max_backoff_s,
+    )
+    return poller.start().close
