@@ -22,7 +22,7 @@ from device.errors import ConfigError
 DEFAULT_CONFIG = Path("/etc/hushlight/hushlight.toml")
 
 # Modules that add sub-commands (`register(subparsers)`), one per area.
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = ["device.journal.cli"]
 
 log = logging.getLogger("hushlight")
 

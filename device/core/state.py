@@ -77,6 +77,7 @@ class SessionState:
     ends_at: float = 0.0
     stopping_until: float | None = None  # sound fading out; the session is over then
     sunset_at: float | None = None  # when the lamp's sunset begins
+    sunset_s: float | None = None  # the sunset's length when the experiment chose one; None = until the end
 
     def remaining(self, now: float) -> float:
         if not self.active:
@@ -106,6 +107,8 @@ class DeviceState:
     hub_connected: bool = False
     shutting_down: bool = False
     last_rating: str = ""
+    # Rated nights per experiment dimension and option, (good, bad): see events.JournalStats.
+    rating_counts: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
 
     def snapshot(self, now: float) -> dict[str, Any]:
         """Everything a user sees, as JSON-able data (the hub's ``state``)."""
