@@ -100,6 +100,8 @@ class Controller:
             out += self._room_reading(event)
         elif isinstance(event, ev.JournalStats):
             self.state.rating_counts = event.counts
+            self.state.favourite_trigger = event.favourite
+            self.state.routine_streak, self.state.routine_streak_until = event.streak, event.streak_until
         elif isinstance(event, ev.Shutdown):
             out += self._shutdown(event, now)
         return out

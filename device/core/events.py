@@ -83,6 +83,9 @@ class JournalStats:
     """
 
     counts: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
+    favourite: str = ""  # the rated trigger with the best posterior mean
+    streak: int = 0  # nights in a row the routine started a session by itself...
+    streak_until: str = ""  # ...up to this night (YYYY-MM-DD)
 
 
 @dataclass(frozen=True)

@@ -109,6 +109,9 @@ class DeviceState:
     last_rating: str = ""
     # Rated nights per experiment dimension and option, (good, bad): see events.JournalStats.
     rating_counts: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
+    favourite_trigger: str = ""
+    routine_streak: int = 0
+    routine_streak_until: str = ""
 
     def snapshot(self, now: float) -> dict[str, Any]:
         """Everything a user sees, as JSON-able data (the hub's ``state``)."""
@@ -141,4 +144,9 @@ class DeviceState:
             "broken_triggers": list(self.broken_triggers),
             "faults": dict(self.faults),
             "last_rating": self.last_rating,
+            "journal": {
+                "favourite_trigger": self.favourite_trigger,
+                "routine_streak": self.routine_streak,
+                "routine_streak_until": self.routine_streak_until,
+            },
         }

@@ -140,9 +140,18 @@ def table_lines(nights: list[Night], tz: dt.tzinfo, config: Config) -> list[str]
         ended = "unfinished" if main.reason is None else REASONS.get(main.reason, main.reason)
         length = f"{round(main.length / 60)} min"
         rows.append(
-            (night.night, day, _clock(main.start, tz), _clock(planned_start(night, config, tz), tz) or "-", length, ended,
-             main.played + extra, room or "-", rating)
-        )  # fmt: skip
+            (
+                night.night,
+                day,
+                _clock(main.start, tz),
+                _clock(planned_start(night, config, tz), tz) or "-",
+                length,
+                ended,
+                main.played + extra,
+                room or "-",
+                rating,
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
 
@@ -191,9 +200,24 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 CSV_FIELDS = [
-    "night", "rating", "trigger", "final_trigger", "source", "start", "scheduled", "planned_min", "actual_min",
-    "ended", "volume", "temperature_c", "humidity", "lux", "not_ready", "sunset_minutes", "why",
-]  # fmt: skip
+    "night",
+    "rating",
+    "trigger",
+    "final_trigger",
+    "source",
+    "start",
+    "scheduled",
+    "planned_min",
+    "actual_min",
+    "ended",
+    "volume",
+    "temperature_c",
+    "humidity",
+    "lux",
+    "not_ready",
+    "sunset_minutes",
+    "why",
+]
 
 
 def write_csv(out: IO[str], nights: list[Night], tz: dt.tzinfo) -> int:

@@ -58,6 +58,12 @@ def posterior_mean(good: int, bad: int) -> float:
     return (1 + good) / (2 + good + bad)
 
 
+def favourite(counts: Counts) -> str:
+    """The rated option with the best posterior mean (more ratings break a tie); "" before any rating."""
+    rated = [(posterior_mean(g, b), g + b, name) for name, (g, b) in counts.items() if g + b > 0]
+    return max(rated)[2] if rated else ""
+
+
 def beta_cdf(x: float, good: int, bad: int) -> float:
     """P(p <= x) for p ~ Beta(1 + good, 1 + bad), exactly.
 

@@ -50,7 +50,15 @@ def _ratings(ax: Axes, nights: list[Night]) -> None:
     errors = [[r.mean - r.low for r in rows], [r.high - r.mean for r in rows]]
     ax.errorbar(means, ys, xerr=errors, fmt="o", color="#1565c0", ecolor="#90caf9", elinewidth=6, capsize=0)
     for y, r in zip(ys, rows, strict=True):
-        ax.annotate(f"{r.good} good / {r.bad} bad of {r.nights}", (1.0, y), xytext=(6, 0), textcoords="offset points", va="center", fontsize=8, annotation_clip=False)  # fmt: skip
+        ax.annotate(
+            f"{r.good} good / {r.bad} bad of {r.nights}",
+            (1.0, y),
+            xytext=(6, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+            annotation_clip=False,
+        )
     ax.set_yticks(list(ys), [r.name for r in rows])
     ax.set_xlim(0, 1)
     ax.axvline(0.5, color="#bdbdbd", linestyle=":", linewidth=1)

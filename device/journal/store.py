@@ -81,10 +81,10 @@ def schema_version() -> int:
     return len(MIGRATIONS)
 
 
-def connect(path: Path) -> sqlite3.Connection:
+def connect(path: Path, timeout: float = 5.0) -> sqlite3.Connection:
     """Open (creating if needed) and migrate the journal for writing."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=5.0)
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=timeout)
     try:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
@@ -95,15 +95,18 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def open_or_replace(path: Path) -> sqlite3.Connection:
+def open_or_replace(path: Path, timeout: float = 5.0) -> sqlite3.Connection:
     """:func:`connect`, but a damaged file is moved aside (``journal.db.corrupt-<time>``) and started afresh."""
     try:
-        conn = connect(path)
+        conn = connect(path, timeout)
         if conn.execute("PRAGMA quick_check").fetchone()[0] == "ok":
             return conn
         conn.close()
         reason = "quick_check failed"
     except sqlite3.DatabaseError as exc:
+        # Only damage moves the file aside; "locked", "disk I/O error" or "cannot open" are passing troubles.
+        if getattr(exc, "sqlite_errorname", "") not in ("SQLITE_CORRUPT", "SQLITE_NOTADB"):
+            raise
         reason = str(exc)
     stamp = time.strftime("%Y%m%dT%H%M%S")
     for suffix in ("", "-wal", "-shm"):
@@ -113,7 +116,7 @@ def open_or_replace(path: Path) -> sqlite3.Connection:
     log.error(
         "journal %s is damaged (%s): moved aside as %s.corrupt-%s, starting a new one", path, reason, path.name, stamp
     )
-    return connect(path)
+    return connect(path, timeout)
 
 
 def migrate(conn: sqlite3.Connection, path: Path) -> None:

@@ -26,6 +26,8 @@ from typing import Any
 from device.core import events as ev
 from device.journal import store
 from device.journal.nights import group_nights, rating_counts
+from device.journal.policy import favourite
+from device.journal.summary import routine_streak
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +149,11 @@ class SqliteJournal:
         except (sqlite3.Error, OSError, store.JournalError) as exc:
             self._report_failure(f"{type(exc).__name__}: {exc}")
             return
-        self._emit(ev.JournalStats(rating_counts(group_nights(sessions, ratings))))
+        nights = group_nights(sessions, ratings)
+        counts = rating_counts(nights)
+        streak = routine_streak(nights)
+        until = nights[-1].night if streak else ""
+        self._emit(ev.JournalStats(counts, favourite(counts["trigger"]), streak, until))
 
     def _emit(self, event: ev.Event) -> None:
         if self._post is not None:

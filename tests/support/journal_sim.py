@@ -46,7 +46,12 @@ def at(date: dt.date, hour: int, minute: float = 0.0) -> float:
 
 
 def simulate(
-    journal_path: Path, weeks: int = 8, seed: int = 1, config: Config | None = None, pinned: str = "", p_good: float = 0.9
+    journal_path: Path,
+    weeks: int = 8,
+    seed: int = 1,
+    config: Config | None = None,
+    pinned: str = "",
+    p_good: float = 0.9,
 ) -> SimResult:
     """Run ``weeks`` weeks of nights; returns the trigger played each night."""
     config = config or default_config()
