@@ -91,6 +91,8 @@ def test_csv_export(weeks8: list[str], tmp_path: Path, capsys: pytest.CaptureFix
     target = tmp_path / "journal.csv"
     code, out, _ = run(capsys, "journal", "export", "--csv", str(target), *weeks8)
     assert code == 0 and out.strip() == f"{target}: 56 rows"
+    before = tmp_path / "before.csv"  # options given before "export" count too
+    assert run(capsys, "journal", *weeks8, "export", "--csv", str(before))[1].strip() == f"{before}: 56 rows"
     rows = list(csv.DictReader(target.open()))
     assert len(rows) == 56 and rows[0]["night"] == "2026-09-28" and rows[0]["ended"] == "time_limit"
     assert all(r["rating"] in ("good", "bad") and r["why"].startswith("trigger ") for r in rows)

@@ -95,6 +95,10 @@ def test_the_session_record_holds_the_room_and_the_why() -> None:
     assert choice["value"] == trigger and choice["how"] == "thompson"
     assert set(choice["samples"]) == set(TRIGGERS) and choice["means"]["rain"] == 0.5
     assert choice["why"].startswith(f"trigger {trigger}: thompson; draws {trigger} ")
+    effects = c.handle(ev.Command("trigger", "ocean", "hub"), NOW + 3600)
+    asked = next(e.data for e in effects if isinstance(e, fx.JournalRecord))["choice"]["trigger"]
+    assert asked["why"] == "trigger ocean: asked for (hub)"
+    c.handle(ev.Command("stop_session", None, "hub"), NOW + 3700)
     night_after_midnight = night(c, at(dt.date(2026, 11, 25), 0, 40))[1]["night"]
     assert night_after_midnight == "2026-11-24"
 

@@ -214,6 +214,10 @@ class Controller:
     ) -> dict[str, Any]:
         room = self.state.room
         sunset = self.state.session.sunset_s
+        choice = {dimension: pick.to_dict() for dimension, pick in picks.items()}
+        choice.setdefault(
+            "trigger", {"value": trigger, "how": "asked", "why": f"trigger {trigger}: asked for ({source})"}
+        )
         return {
             "trigger": trigger,
             "source": source,
@@ -229,7 +233,7 @@ class Controller:
                 "at": room.at,
                 "not_ready": list(room.not_ready),
             },
-            "choice": {dimension: pick.to_dict() for dimension, pick in picks.items()},
+            "choice": choice,
         }
 
     def _experiment(self, trigger: bool, minutes: bool) -> dict[str, policy.Pick]:

@@ -29,7 +29,9 @@ def register(sub: Any) -> None:
     journal.set_defaults(func=cmd_journal)
     actions = journal.add_subparsers(title="journal commands", metavar="ACTION")
     export = actions.add_parser("export", help="every session and rating as CSV")
-    add_config_args(export)
+    # SUPPRESS: given before or after "export", these must not reset the journal command's own
+    export.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="as for hushlight journal")
+    export.add_argument("--state-dir", type=Path, default=argparse.SUPPRESS, help="as for hushlight journal")
     export.add_argument("--csv", type=Path, required=True, metavar="FILE", help='where to write; "-" = stdout')
     export.set_defaults(func=cmd_export)
 
