@@ -25,6 +25,7 @@ DEFAULT_CONFIG = Path("/etc/hushlight/hushlight.toml")
 COMMAND_MODULES: list[str] = [
     "device.hardware.lamp_cli",
     "device.hardware.sensors.cli",
+    "device.journal.cli",
 ]
 
 log = logging.getLogger("hushlight")

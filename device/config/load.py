@@ -191,6 +191,23 @@ def _check_cross_keys(config: Config, path: Path | str) -> None:
         )
     if routine.morning_start.minutes >= routine.morning_end.minutes:
         raise ConfigError(path, "routine.morning_start", "the morning window must start before it ends")
+    _check_journal(config, path)
+
+
+def _check_journal(config: Config, path: Path | str) -> None:
+    journal, routine = config.journal, config.routine
+    for key in ("session_minutes_choices", "sunset_minutes_choices"):
+        choices = getattr(journal, key)
+        if len(set(choices)) != len(choices):
+            raise ConfigError(path, f"journal.{key}", f"lists a length twice: {choices}")
+    for minutes in journal.session_minutes_choices:
+        if not routine.min_session_minutes <= minutes <= routine.max_session_minutes:
+            raise ConfigError(
+                path,
+                "journal.session_minutes_choices",
+                f"{minutes} min lies outside routine.min_session_minutes..max_session_minutes "
+                f"({routine.min_session_minutes}..{routine.max_session_minutes})",
+            )
 
 
 # PWM frequencies each lamp backend can make (Hz): lgpio's software PWM, the Pi's PWM clock, the PCA9685's prescale.

@@ -349,6 +349,54 @@ class RoutineConfig(Section, frozen=True):
     sunday: DayConfig = msgspec.field(default_factory=DayConfig)
 
 
+ChoiceMinutes = Annotated[int, Meta(ge=1, le=480, extra={"unit": "min"})]
+
+
+def _session_choices() -> list[int]:
+    return [20, 30, 45]
+
+
+def _sunset_choices() -> list[int]:
+    return [15, 20, 30]
+
+
+class JournalConfig(Section, frozen=True):
+    policy: Annotated[
+        Literal["thompson", "rotation", "fixed"],
+        Meta(
+            description='How the trigger of the night is chosen: "thompson" (learn from your ratings), '
+            '"rotation" (each in turn) or "fixed" (keep last night\'s)',
+            extra={"unit": ""},
+        ),
+    ] = "thompson"
+    also_vary: Annotated[
+        list[Literal["session_minutes", "sunset_minutes"]],
+        Meta(description="Besides the trigger, also try these night by night with the same policy", extra={"unit": ""}),
+    ] = msgspec.field(default_factory=list)
+    session_minutes_choices: Annotated[
+        list[ChoiceMinutes],
+        Meta(min_length=1, max_length=8, description="Session lengths to try (with also_vary)", extra={"unit": "min"}),
+    ] = msgspec.field(default_factory=_session_choices)
+    sunset_minutes_choices: Annotated[
+        list[ChoiceMinutes],
+        Meta(
+            min_length=1,
+            max_length=8,
+            description="Lamp sunset lengths to try (with also_vary); capped at the session's end",
+            extra={"unit": "min"},
+        ),
+    ] = msgspec.field(default_factory=_sunset_choices)
+    batch_seconds: Annotated[
+        float,
+        Meta(
+            ge=0,
+            le=60,
+            description="Records arriving this close together are written at once (fewer SD-card writes)",
+            extra={"unit": "s"},
+        ),
+    ] = 2.0
+
+
 class Config(Section, frozen=True):
     device: DeviceConfig = msgspec.field(default_factory=DeviceConfig)
     mqtt: MqttConfig = msgspec.field(default_factory=MqttConfig)
@@ -358,6 +406,7 @@ class Config(Section, frozen=True):
     room: RoomConfig = msgspec.field(default_factory=RoomConfig)
     sounds: SoundsConfig = msgspec.field(default_factory=SoundsConfig)
     routine: RoutineConfig = msgspec.field(default_factory=RoutineConfig)
+    journal: JournalConfig = msgspec.field(default_factory=JournalConfig)
 
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

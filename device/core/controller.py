@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import random
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +21,7 @@ from device.core import events as ev
 from device.core import room as room_meaning
 from device.core.gestures import GestureClassifier, GestureKind, GestureTiming
 from device.core.state import DeviceState, SessionState, Settings
+from device.journal import policy
 
 LAMP_ON_FADE = 1.0  # s, lamp toggles and the fade to the evening level
 SHUTDOWN_FADE = 0.8  # s, sound and lamp at SIGTERM (systemd waits, the user should not hear a cut)
@@ -39,9 +41,10 @@ def settings_from_config(config: Config) -> Settings:
 
 
 class Controller:
-    def __init__(self, config: Config, settings: Settings, tz: dt.tzinfo) -> None:
+    def __init__(self, config: Config, settings: Settings, tz: dt.tzinfo, rng: random.Random | None = None) -> None:
         self.config = config
         self.tz = tz
+        self.rng = rng if rng is not None else random.Random()  # the experiment's draws; seeded in tests
         self.state = DeviceState(settings=settings)
         self._timers: dict[str, float] = {}
         timing = GestureTiming(
@@ -98,6 +101,10 @@ class Controller:
             self.state.hub_connected = event.connected
         elif isinstance(event, ev.RoomReading):
             out += self._room_reading(event)
+        elif isinstance(event, ev.JournalStats):
+            self.state.rating_counts = event.counts
+            self.state.favourite_trigger = event.favourite
+            self.state.routine_streak, self.state.routine_streak_until = event.streak, event.streak_until
         elif isinstance(event, ev.Shutdown):
             out += self._shutdown(event, now)
         return out
@@ -175,9 +182,12 @@ class Controller:
     def start_session(self, now: float, source: str, trigger: str | None = None, minutes: int | None = None) -> Effects:
         if self.state.session.active:
             return []
-        trigger = trigger or self._choose_trigger()
+        picks = self._experiment(not trigger, minutes is None)
+        trigger = trigger or (picks["trigger"].value if "trigger" in picks else "")
         if not trigger:
             return [fx.RejectCommand("session", "no playable trigger in the library")]
+        if "session_minutes" in picks:
+            minutes = int(picks["session_minutes"].value)
         length = 60.0 * (minutes or self.state.settings.session_minutes)
         sounds, lamp = self.config.sounds, self.config.lamp
         self.state.session = SessionState(
@@ -189,6 +199,8 @@ class Controller:
         self.state.lamp.effect = "none"
         sunset_at = now + LAMP_ON_FADE * 3
         self.state.session.sunset_at = sunset_at
+        sunset = picks.get("sunset_minutes")
+        self.state.session.sunset_s = 60.0 * float(sunset.value) if sunset else None
         self._timers["sunset"] = sunset_at
         self._timers["session_fade"] = max(now, now + length - sounds.fade_out_s)
         self._timers["session_end"] = now + length
@@ -197,9 +209,69 @@ class Controller:
             fx.LampFade(evening, LAMP_ON_FADE * 3, "ease"),
             fx.PersistSettings(self.state.settings.to_dict()),
             fx.PublishEvent("session_started", {"trigger": trigger, "source": source, "minutes": length / 60}),
-            fx.JournalRecord("session_start", {"trigger": trigger, "source": source, "start": now, "planned": length}),
             *room_meaning.session_start_effects(self.state.room),
+            fx.JournalRecord("session_start", self._session_record(trigger, source, now, length, picks)),
         ]
+
+    def _session_record(
+        self, trigger: str, source: str, now: float, length: float, picks: dict[str, policy.Pick]
+    ) -> dict[str, Any]:
+        room = self.state.room
+        sunset = self.state.session.sunset_s
+        choice = {dimension: pick.to_dict() for dimension, pick in picks.items()}
+        choice.setdefault(
+            "trigger", {"value": trigger, "how": "asked", "why": f"trigger {trigger}: asked for ({source})"}
+        )
+        return {
+            "trigger": trigger,
+            "source": source,
+            "start": now,
+            "planned": length,
+            "night": (dt.datetime.fromtimestamp(now, self.tz) - dt.timedelta(hours=12)).date().isoformat(),
+            "volume": self.state.settings.volume,
+            "sunset_minutes": None if sunset is None else sunset / 60,
+            "room": {
+                "temperature_c": room.temperature_c,
+                "humidity": room.humidity,
+                "lux": room.lamp_free_lux if room.lamp_free_lux is not None else room.lux,
+                "at": room.at,
+                "not_ready": list(room.not_ready),
+            },
+            "choice": choice,
+        }
+
+    def _experiment(self, trigger: bool, minutes: bool) -> dict[str, policy.Pick]:
+        """Tonight's choices by the experiment policy: the trigger, and the lengths it also varies."""
+        journal = self.config.journal
+        also = journal.also_vary if journal.policy != "fixed" else []  # "fixed": lengths stay as set
+        wanted = {
+            "trigger": trigger,
+            "session_minutes": minutes and "session_minutes" in also,
+            "sunset_minutes": "sunset_minutes" in also,
+        }
+        return {dim: pick for dim, on in wanted.items() if on and (pick := self._pick(dim)) is not None}
+
+    def _pick(self, dimension: str) -> policy.Pick | None:
+        journal = self.config.journal
+        counts = self.state.rating_counts.get(dimension, {})
+        if dimension == "trigger":
+            excluded = (*self.config.sounds.exclude, *self.state.broken_triggers)
+            settings = self.state.settings
+            return policy.choose(
+                dimension,
+                self.state.triggers,
+                counts,
+                self.rng,
+                journal.policy,
+                pinned=settings.trigger,
+                excluded=excluded,
+                last=settings.last_trigger,
+            )
+        if dimension == "session_minutes":
+            options, last = journal.session_minutes_choices, str(self.state.settings.session_minutes)
+        else:
+            options, last = journal.sunset_minutes_choices, ""
+        return policy.choose(dimension, [str(o) for o in options], counts, self.rng, journal.policy, last=last)
 
     def _stop_session(self, now: float, source: str, reason: str, fade: float | None = None) -> Effects:
         session = self.state.session
@@ -251,14 +323,14 @@ class Controller:
         return self.start_session(now, source, trigger=name)
 
     def _choose_trigger(self, after: str = "") -> str:
+        """The trigger after ``after`` in the library; without ``after``, the experiment policy's choice."""
+        if not after:
+            pick = self._pick("trigger")
+            return pick.value if pick is not None else ""
         excluded = set(self.config.sounds.exclude) | set(self.state.broken_triggers)
         names = [t for t in self.state.triggers if t not in excluded]
         if not names:
             return ""
-        pinned = self.state.settings.trigger
-        if not after and pinned in names:
-            return pinned
-        after = after or self.state.settings.last_trigger
         if after in names:
             return names[(names.index(after) + 1) % len(names)]
         return names[0]
@@ -396,6 +468,8 @@ class Controller:
         if name == "sunset" and session.active:
             night = min(self.config.lamp.night_level, self.config.lamp.max_level)
             duration = max(0.0, session.ends_at - when)
+            if session.sunset_s is not None:  # the experiment's sunset length, never past the session's end
+                duration = min(duration, session.sunset_s)
             self.state.lamp.start_fade(when, night, duration, "sunset")
             return [fx.LampFade(night, duration, "sunset")]
         if name == "session_fade" and session.active:

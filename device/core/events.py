@@ -75,6 +75,20 @@ class RoomReading:
 
 
 @dataclass(frozen=True)
+class JournalStats:
+    """Rated nights from the journal: ``counts[dimension][option] = (good, bad)``.
+
+    Dimensions: ``trigger``, ``session_minutes`` and ``sunset_minutes`` (options
+    are the minutes as text). Posted by the journal at start and after each rating.
+    """
+
+    counts: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
+    favourite: str = ""  # the rated trigger with the best posterior mean
+    streak: int = 0  # nights in a row the routine started a session by itself...
+    streak_until: str = ""  # ...up to this night (YYYY-MM-DD)
+
+
+@dataclass(frozen=True)
 class Shutdown:
     reason: str = "signal"
 
@@ -88,5 +102,6 @@ Event = (
     | AdapterRecovered
     | HubConnection
     | RoomReading
+    | JournalStats
     | Shutdown
 )

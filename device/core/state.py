@@ -77,6 +77,7 @@ class SessionState:
     ends_at: float = 0.0
     stopping_until: float | None = None  # sound fading out; the session is over then
     sunset_at: float | None = None  # when the lamp's sunset begins
+    sunset_s: float | None = None  # the sunset's length when the experiment chose one; None = until the end
 
     def remaining(self, now: float) -> float:
         if not self.active:
@@ -113,6 +114,11 @@ class DeviceState:
     hub_connected: bool = False
     shutting_down: bool = False
     last_rating: str = ""
+    # Rated nights per experiment dimension and option, (good, bad): see events.JournalStats.
+    rating_counts: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
+    favourite_trigger: str = ""
+    routine_streak: int = 0
+    routine_streak_until: str = ""
 
     def snapshot(self, now: float) -> dict[str, Any]:
         """Everything a user sees, as JSON-able data (the hub's ``state``)."""
@@ -151,4 +157,9 @@ class DeviceState:
             "broken_triggers": list(self.broken_triggers),
             "faults": dict(self.faults),
             "last_rating": self.last_rating,
+            "journal": {
+                "favourite_trigger": self.favourite_trigger,
+                "routine_streak": self.routine_streak,
+                "routine_streak_until": self.routine_streak_until,
+            },
         }

@@ -127,6 +127,7 @@ def run_daemon(config: Config, options: RunOptions) -> int:
         max_sleep,
     )
     worker_ref.append(worker)
+    journal.subscribe(worker.post)  # rating counts for the experiment, now and after each rating
     buttons = BedsideButtons(config.buttons, worker.post, clock, pin_factory)
     stop_sensors = wiring.build_sensors(config, options.simulate, worker.post, clock)
     player.set_failure_callback(lambda trigger, reason: worker.post(ev.SoundFailed(trigger, reason)))

@@ -16,7 +16,7 @@ from device.config.schema import Config
 from device.core import events as ev
 from device.hardware.lamp import Lamp
 from device.hub.base import Hub, NullHub
-from device.journal.base import Journal, MemoryJournal
+from device.journal.base import Journal
 from device.runtime.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,10 @@ def build_hub(config: Config, simulate: bool, post: Post, clock: Clock, state_di
 
 
 def build_journal(config: Config, state_dir: Path) -> Journal:
-    return MemoryJournal()
+    from device.journal.store import JOURNAL_FILE
+    from device.journal.writer import SqliteJournal
+
+    return SqliteJournal(state_dir / JOURNAL_FILE, batch_seconds=config.journal.batch_seconds)
 
 
 def build_sensors(config: Config, simulate: bool, post: Post, clock: Clock) -> Callable[[], None] | None:

@@ -1,0 +1,160 @@
+"""The journal adapter: the worker hands records over and never waits for the SD card.
+
+:meth:`SqliteJournal.record` only puts the record on a queue. One writer thread
+gathers what arrives within ``batch_seconds`` (real time: this is about how
+often the card is written, not about device time) and writes it in one
+transaction, so a night costs a handful of small writes. After a rating or the
+end of a session it re-counts the ratings and posts :class:`JournalStats` so
+the experiment policy in the core sees them; it also posts them once when
+:meth:`subscribe` is called at start.
+
+A journal that cannot be written (permissions, a full card) is reported as an
+adapter fault and retried with the next batch; the device goes on either way.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from device.core import events as ev
+from device.journal import store
+from device.journal.nights import group_nights, rating_counts
+from device.journal.policy import favourite
+from device.journal.summary import routine_streak
+
+log = logging.getLogger(__name__)
+
+Post = Callable[[ev.Event], None]
+MAX_PENDING = 10_000  # records kept for a retry while the file cannot be written
+Item = tuple[str, dict[str, Any]]
+_STOP: Item = ("__stop__", {})
+_STATS: Item = ("__stats__", {})
+
+
+class SqliteJournal:
+    def __init__(self, path: Path, batch_seconds: float = 2.0) -> None:
+        self.path = path
+        self.batch_seconds = batch_seconds
+        self._queue: queue.Queue[tuple[str, dict[str, Any]]] = queue.Queue()
+        self._post: Post | None = None
+        self._pending: list[tuple[str, dict[str, Any]]] = []
+        self._conn: sqlite3.Connection | None = None
+        self._failed = False
+        self._closed = False
+        self.batches_written = 0  # transactions committed (one per batch): a test's view of card writes
+        self._thread = threading.Thread(target=self._run, name="hushlight-journal", daemon=True)
+        self._thread.start()
+
+    def record(self, kind: str, data: dict[str, Any]) -> None:
+        """Queue one record; returns at once."""
+        if kind == "session_start" and isinstance(data.get("choice"), dict):
+            log.info("tonight: %s", "; ".join(str(c.get("why", "")) for c in data["choice"].values()))
+        self._queue.put((kind, dict(data)))
+
+    def subscribe(self, post: Post) -> None:
+        """Post :class:`JournalStats` to ``post`` now and after every rating."""
+        self._post = post
+        self._queue.put(_STATS)
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until everything queued so far is written (tests and the CLI's own writes)."""
+        done = threading.Event()
+        self._queue.put(("__flush__", {"done": done}))
+        return done.wait(timeout)
+
+    def close(self) -> None:
+        """Write what is queued and stop the writer; safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        self._queue.put(_STOP)
+        self._thread.join(10.0)
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    # -- the writer thread -----------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            batch = self._gather()
+            stop = any(kind == "__stop__" for kind, _ in batch)
+            records = [(k, d) for k, d in batch if not k.startswith("__")]
+            changed = self._write(records)
+            if changed or any(kind == "__stats__" for kind, _ in batch):
+                self._post_stats()
+            for kind, data in batch:
+                if kind == "__flush__":
+                    data["done"].set()
+            if stop:
+                return
+
+    def _gather(self) -> list[tuple[str, dict[str, Any]]]:
+        batch = [self._queue.get()]
+        deadline = time.monotonic() + self.batch_seconds
+        while batch[-1][0] not in ("__stop__", "__flush__"):
+            remaining = deadline - time.monotonic()
+            try:
+                batch.append(self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait())
+            except queue.Empty:
+                break
+        return batch
+
+    def _write(self, records: list[tuple[str, dict[str, Any]]]) -> bool:
+        """Write pending and new records; True when a rating or a session end was written."""
+        todo = self._pending + records
+        if not todo:
+            return False
+        try:
+            conn = self._connection()
+            store.write_batch(conn, todo)
+        except (sqlite3.Error, OSError, store.JournalError) as exc:
+            self._pending = todo[-MAX_PENDING:]
+            self._report_failure(f"{type(exc).__name__}: {exc}")
+            return False
+        self._pending = []
+        self.batches_written += 1
+        if self._failed:
+            self._failed = False
+            log.info("journal %s is written again", self.path)
+            self._emit(ev.AdapterRecovered("journal"))
+        return any(kind in ("rating", "session_end") for kind, _ in todo)
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self._conn = store.open_or_replace(self.path)
+        return self._conn
+
+    def _report_failure(self, reason: str) -> None:
+        if not self._failed:
+            log.error("journal %s cannot be written: %s (records kept in memory and retried)", self.path, reason)
+            self._emit(ev.AdapterFailed("journal", reason))
+        self._failed = True
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def _post_stats(self) -> None:
+        if self._post is None:
+            return
+        try:
+            sessions, ratings = store.read_rows(self._connection())
+        except (sqlite3.Error, OSError, store.JournalError) as exc:
+            self._report_failure(f"{type(exc).__name__}: {exc}")
+            return
+        nights = group_nights(sessions, ratings)
+        counts = rating_counts(nights)
+        streak = routine_streak(nights)
+        until = nights[-1].night if streak else ""
+        self._emit(ev.JournalStats(counts, favourite(counts["trigger"]), streak, until))
+
+    def _emit(self, event: ev.Event) -> None:
+        if self._post is not None:
+            self._post(event)
