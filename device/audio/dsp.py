@@ -23,7 +23,7 @@ Array = npt.NDArray[np.float64]
 
 def freqs_of(frames: int, rate: int = RATE) -> Array:
     """Centre frequencies of an rfft of ``frames`` samples."""
-    return np.fft.rfftfreq(frames, 1.0 / rate)
+    return np.fft.rfftfreq(frames, 1.0 / rate).astype(np.float64)
 
 
 def band(freqs: Array, low: float, high: float, order: float = 2.0) -> Array:

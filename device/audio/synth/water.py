@@ -55,7 +55,9 @@ def rain(rng: np.random.Generator, frames: int) -> Array:
         out = out + circular_convolve(impulse_trains(rng, frames, times, amplitudes, 0.9), kernel)
     for _ in range(rng.poisson(6.0 * seconds)):
         f0 = math.exp(rng.uniform(math.log(1200.0), math.log(4500.0)))
-        circular_add(out, pan(_bubble(f0, 0.3 * rng.uniform(0.2, 1.0)), rng.uniform(-0.8, 0.8)), rng.integers(frames))
+        circular_add(
+            out, pan(_bubble(f0, 0.3 * rng.uniform(0.2, 1.0)), rng.uniform(-0.8, 0.8)), int(rng.integers(frames))
+        )
     return out * _slow_wobble(rng, frames, 1.5, (1, 2, 3))[:, None]
 
 
