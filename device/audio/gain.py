@@ -34,8 +34,21 @@ def fall(x: float) -> float:
     return math.cos(0.5 * math.pi * min(max(x, 0.0), 1.0))
 
 
-def envelope(start: float, end: float, x: float) -> float:
-    """A fade from level ``start`` to ``end`` at progress ``x``, with the equal-power shapes."""
+def smooth(x: float) -> float:
+    """Raised-cosine shape over x in [0, 1]: starts and ends with zero slope, so a fade to silence lands softly."""
+    return 0.5 - 0.5 * math.cos(math.pi * min(max(x, 0.0), 1.0))
+
+
+def envelope(start: float, end: float, x: float, shape: str = "power") -> float:
+    """A fade from level ``start`` to ``end`` at progress ``x``.
+
+    ``power``: equal-power (sin/cos) shapes, for crossfades between uncorrelated sounds;
+    ``smooth``: raised cosine, for fades to silence; ``linear``: for volume ramps already in dB.
+    """
+    if shape == "linear":
+        return start + (end - start) * min(max(x, 0.0), 1.0)
+    if shape == "smooth":
+        return start + (end - start) * smooth(x)
     if end >= start:
         return start + (end - start) * rise(x)
     return end + (start - end) * fall(x)

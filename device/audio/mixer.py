@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from device.audio.dsp import RATE, Array, to_int16
+from device.audio.dsp import RATE, Array
 from device.config.schema import SoundsConfig
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,11 @@ def pygame_module() -> Any:
 
 
 def open_mixer(config: SoundsConfig, fallback_to_dummy: bool) -> str:
-    """Open the mixer at 44.1 kHz, 16-bit stereo, with the configured buffer, driver and device.
+    """Open the mixer at 44.1 kHz, 32-bit float stereo, with the configured buffer, driver and device.
+
+    Float mixing keeps the quietest volumes exact: in 16-bit, SDL_mixer truncates after each of
+    its two gain stages and a trigger at volume 1 comes out 3 dB too quiet. SDL converts to what
+    the sound card takes, once, after all the gains.
 
     SDL reads SDL_AUDIODRIVER at init, so it is set here, just before. With ``fallback_to_dummy``
     (simulation, or a Pi whose sound card is missing) a failure to open the real output falls back
@@ -57,7 +61,7 @@ def open_mixer(config: SoundsConfig, fallback_to_dummy: bool) -> str:
 
 
 def _init(pygame: Any, config: SoundsConfig, device: str | None) -> None:
-    pygame.mixer.pre_init(RATE, -16, 2, config.buffer_samples, devicename=device, allowedchanges=0)
+    pygame.mixer.pre_init(RATE, 32, 2, config.buffer_samples, devicename=device, allowedchanges=0)
     pygame.mixer.init()
     pygame.mixer.set_num_channels(CHANNELS)
 
@@ -69,18 +73,18 @@ def close_mixer() -> None:
 
 
 def pygame_decoder(path: Path) -> Array:
-    """Decode any file SDL_mixer reads into (frames, 2) float samples at the mixer's 44.1 kHz."""
+    """Decode any file SDL_mixer reads into (frames, 2) float samples at the mixer's 44.1 kHz (float) format."""
     pygame = pygame_module()
     sound = pygame.mixer.Sound(str(path))
     data = pygame.sndarray.array(sound)
     if data.ndim == 1:
         data = np.repeat(data[:, None], 2, axis=1)
-    return data.astype(np.float64) / 32768.0
+    return data.astype(np.float64)
 
 
 def make_sound(samples: Array) -> Any:
     """A pygame Sound of float samples (frames, 2), silent until its volume is set."""
     pygame = pygame_module()
-    sound = pygame.sndarray.make_sound(np.ascontiguousarray(to_int16(samples)))
+    sound = pygame.sndarray.make_sound(np.ascontiguousarray(samples, dtype=np.float32))
     sound.set_volume(0.0)
     return sound

@@ -39,19 +39,17 @@ class Ramp:
     end: float
     since: float = 0.0
     duration: float = 0.0
-    equal_power: bool = True
+    shape: str = "power"
 
     def at(self, now: float) -> float:
         x = 1.0 if self.duration <= 0 else (now - self.since) / self.duration
-        if not self.equal_power:
-            return self.start + (self.end - self.start) * min(max(x, 0.0), 1.0)
-        return g.envelope(self.start, self.end, x)
+        return g.envelope(self.start, self.end, x, self.shape)
 
     def moving(self, now: float) -> bool:
         return now < self.since + self.duration
 
-    def to(self, end: float, now: float, duration: float) -> Ramp:
-        return Ramp(self.at(now), end, now, duration, self.equal_power)
+    def to(self, end: float, now: float, duration: float, shape: str | None = None) -> Ramp:
+        return Ramp(self.at(now), end, now, duration, shape or self.shape)
 
 
 @dataclass
@@ -76,7 +74,7 @@ class PygamePlayer:
         self._wake = threading.Event()
         self._closed = False
         self._voices: list[Voice] = []
-        self._volume = Ramp(self._clamp(config.volume), self._clamp(config.volume), equal_power=False)
+        self._volume = Ramp(self._clamp(config.volume), self._clamp(config.volume), shape="linear")
         self._samples: OrderedDict[str, Array] = OrderedDict()
         self._on_failure: FailureCallback | None = None
         self._thread = threading.Thread(target=self._run, name="hushlight-sound", daemon=True)
@@ -103,7 +101,7 @@ class PygamePlayer:
         now = self.clock.now()
         with self._lock:
             for voice in self._voices:
-                voice.envelope = voice.envelope.to(0.0, now, max(duration, MIN_FADE))
+                voice.envelope = voice.envelope.to(0.0, now, max(duration, MIN_FADE), "smooth")
         self._wake.set()
 
     def set_volume(self, volume: float, ramp: float) -> None:
@@ -156,7 +154,7 @@ class PygamePlayer:
             if self._closed:
                 return
             for voice in self._voices:
-                voice.envelope = voice.envelope.to(0.0, now, max(fade, MIN_FADE))
+                voice.envelope = voice.envelope.to(0.0, now, max(fade, MIN_FADE), "power")
             sound = make_sound(samples)
             channel = sound.play(loops=-1)
             if channel is None:
@@ -217,8 +215,12 @@ class PygamePlayer:
         for voice in list(self._voices):
             envelope = voice.envelope.at(now)
             if voice.envelope.end == 0.0 and not voice.envelope.moving(now):
-                voice.channel.stop()  # already silent: stopping now is not a cut
-                self._voices.remove(voice)
+                if voice.applied[0] == 0:
+                    voice.channel.stop()  # silent for a step already: stopping is not a cut
+                    self._voices.remove(voice)
+                else:
+                    self._set_gain(voice, 0.0)
+                    durations.append(MIN_FADE)
                 continue
             if not voice.channel.get_busy():
                 self._voices.remove(voice)
