@@ -30,8 +30,8 @@ def rise(x: float) -> float:
 
 
 def fall(x: float) -> float:
-    """Equal-power fade-out shape over x in [0, 1]: cos(πx/2)."""
-    return math.cos(0.5 * math.pi * min(max(x, 0.0), 1.0))
+    """Equal-power fade-out shape over x in [0, 1]: cos(πx/2), exactly 0 at the end."""
+    return 0.0 if x >= 1.0 else math.cos(0.5 * math.pi * max(x, 0.0))
 
 
 def smooth(x: float) -> float:

@@ -46,10 +46,10 @@ def _droplet_kernels(rng: np.random.Generator, count: int) -> list[Array]:
 def rain(rng: np.random.Generator, frames: int) -> Array:
     """Hundreds of drops a second (short decaying clicks), a few ringing puddle bubbles, over a 1–10 kHz wash."""
     seconds = frames / RATE
-    wash = stereo_mix(shaped_noise(rng, frames, band(freqs_of(frames), 900.0, 9000.0, 1.0)), 0.2) * 0.045
+    wash = stereo_mix(shaped_noise(rng, frames, band(freqs_of(frames), 900.0, 9000.0, 1.0)), 0.2) * 0.03
     out = wash
     for kernel in _droplet_kernels(rng, 8):
-        count = rng.poisson(60.0 * seconds)
+        count = rng.poisson(90.0 * seconds)
         times = rng.uniform(0, frames, count)
         amplitudes = 0.5 * rng.lognormal(0.0, 0.6, count) * rng.choice([-1.0, 1.0], count)
         out = out + circular_convolve(impulse_trains(rng, frames, times, amplitudes, 0.9), kernel)
