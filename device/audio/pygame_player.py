@@ -77,6 +77,7 @@ class PygamePlayer:
         self._volume = Ramp(self._clamp(config.volume), self._clamp(config.volume), shape="linear")
         self._samples: OrderedDict[str, Array] = OrderedDict()
         self._on_failure: FailureCallback | None = None
+        self._lookahead = config.buffer_samples / 44100.0 * clock.speed
         self._thread = threading.Thread(target=self._run, name="hushlight-sound", daemon=True)
         self._thread.start()
 
@@ -195,7 +196,8 @@ class PygamePlayer:
             with self._lock:
                 if self._closed:
                     return
-                moving, failed = self._apply(self.clock.now())
+                # A gain set now is heard about one mixer buffer later: aim it at then.
+                moving, failed = self._apply(self.clock.now() + self._lookahead)
                 playing = bool(self._voices)
             for trigger in failed:
                 self._report(trigger, "stopped playing unexpectedly")
@@ -234,8 +236,8 @@ class PygamePlayer:
         return self._tick(min(durations)), failed
 
     def _tick(self, duration: float) -> float:
-        """Real seconds between steps: ~200 steps per fade, 20–250 ms apart."""
-        return min(max(self.clock.real_seconds(duration) / 200.0, 0.02), 0.25)
+        """Real seconds between steps: ~200 steps per fade, 5–250 ms apart."""
+        return min(max(self.clock.real_seconds(duration) / 200.0, 0.005), 0.25)
 
     def _set_gain(self, voice: Voice, gain: float) -> None:
         chunk, pan = g.split_gain(gain)

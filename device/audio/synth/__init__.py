@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -108,13 +109,20 @@ def cache_path(cache_dir: Path, name: str) -> Path:
     return cache_dir / f"builtin-{name}-v{SYNTH_VERSION}-{round(LOOP_SECONDS)}s.wav"
 
 
+_RENDERING = {name: threading.Lock() for name in BUILTINS}
+
+
 def cached_wav(name: str, cache_dir: Path) -> Path:
-    """The rendered WAV of ``name`` in ``cache_dir``, rendered first if it is not there yet."""
+    """The rendered WAV of ``name`` in ``cache_dir``, rendered first if it is not there yet.
+
+    One render per trigger at a time: the player and the background pre-render may ask together.
+    """
     path = cache_path(cache_dir, name)
-    if not path.is_file():
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        log.info("rendering built-in trigger %r (once; cached in %s)", name, cache_dir)
-        write_wav(path, render(name))
+    with _RENDERING[name]:
+        if not path.is_file():
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            log.info("rendering built-in trigger %r (once; cached in %s)", name, cache_dir)
+            write_wav(path, render(name))
     return path
 
 
