@@ -28,8 +28,11 @@ from tests.support.audio import (
 FULL = SoundsConfig(volume=100.0, max_volume=100.0, ceiling_db=0.0, buffer_samples=512)
 
 
-def make_player(tmp_path: Path, config: SoundsConfig = FULL) -> tuple[PygamePlayer, list[tuple[str, str]]]:
-    player = PygamePlayer(Library(tmp_path / "sounds", tmp_path / "cache", pygame_decoder), config, RealClock())
+def make_player(
+    tmp_path: Path, config: SoundsConfig = FULL, health_check: float = 2.0
+) -> tuple[PygamePlayer, list[tuple[str, str]]]:
+    library = Library(tmp_path / "sounds", tmp_path / "cache", pygame_decoder)
+    player = PygamePlayer(library, config, RealClock(), health_check)
     failures: list[tuple[str, str]] = []
     player.set_failure_callback(lambda trigger, reason: failures.append((trigger, reason)))
     return player, failures
@@ -170,3 +173,33 @@ def test_close_twice_and_commands_after_close(tmp_path: Path, sounds: Path) -> N
         player.close()
         player.play("hiss", 50.0, 0.1)
         assert player.playing == ()
+
+
+def test_a_voice_that_stops_by_itself_is_reported(tmp_path: Path, sounds: Path) -> None:
+    import pygame
+
+    noise_file(sounds / "hiss.wav", 1.0, 0.05, seed=10)
+    with disk_mixer(tmp_path, FULL, realtime=False):
+        player, failures = make_player(tmp_path, health_check=0.02)
+        player.play("hiss", 50.0, 0.0)
+        time.sleep(0.1)
+        assert failures == []
+        pygame.mixer.stop()  # what a lost output device or a mixer error looks like from here
+        deadline = time.monotonic() + 2.0
+        while not failures and time.monotonic() < deadline:
+            time.sleep(0.01)
+        player.close()
+    assert failures == [("hiss", "stopped playing unexpectedly")]
+    assert player.playing == ()
+
+
+def test_a_burst_of_commands_never_runs_out_of_channels(tmp_path: Path, sounds: Path) -> None:
+    noise_file(sounds / "a.wav", 1.0, 0.05, seed=11)
+    noise_file(sounds / "b.wav", 1.0, 0.05, seed=12)
+    with disk_mixer(tmp_path, FULL, realtime=False):
+        player, failures = make_player(tmp_path)
+        for i in range(40):
+            player.crossfade("ab"[i % 2], 5.0)
+        assert player.playing == ("b",)
+        player.close()
+    assert failures == []

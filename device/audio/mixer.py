@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from device.audio.dsp import RATE, Array
 from device.config.schema import SoundsConfig
 
 log = logging.getLogger(__name__)
 
-CHANNELS = 8
+CHANNELS = 16  # voices fading out still hold a channel: room for a burst of presses
 
 
 class MixerUnavailable(RuntimeError):
@@ -82,7 +83,7 @@ def pygame_decoder(path: Path) -> Array:
     return data.astype(np.float64)
 
 
-def make_sound(samples: Array) -> Any:
+def make_sound(samples: Array | npt.NDArray[np.float32]) -> Any:
     """A pygame Sound of float samples (frames, 2), silent until its volume is set."""
     pygame = pygame_module()
     sound = pygame.sndarray.make_sound(np.ascontiguousarray(samples, dtype=np.float32))

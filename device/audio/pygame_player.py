@@ -16,10 +16,12 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from device.audio import gain as g
-from device.audio.dsp import Array
 from device.audio.library import Library, TriggerUnreadable, UnknownTrigger
-from device.audio.mixer import close_mixer, make_sound, pygame_module
+from device.audio.mixer import CHANNELS, close_mixer, make_sound, pygame_module
 from device.audio.player import FailureCallback
 from device.config.schema import SoundsConfig
 from device.runtime.clock import Clock
@@ -65,8 +67,11 @@ class Voice:
 class PygamePlayer:
     """Plays the library's triggers through an already opened pygame mixer."""
 
-    def __init__(self, library: Library, config: SoundsConfig, clock: Clock) -> None:
+    def __init__(
+        self, library: Library, config: SoundsConfig, clock: Clock, health_check: float = HEALTH_CHECK
+    ) -> None:
         self.library = library
+        self._health_check = health_check
         self.config = config
         self.clock = clock
         self._pygame = pygame_module()
@@ -75,7 +80,7 @@ class PygamePlayer:
         self._closed = False
         self._voices: list[Voice] = []
         self._volume = Ramp(self._clamp(config.volume), self._clamp(config.volume), shape="linear")
-        self._samples: OrderedDict[str, Array] = OrderedDict()
+        self._samples: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
         self._on_failure: FailureCallback | None = None
         self._lookahead = config.buffer_samples / 44100.0 * clock.speed
         self._thread = threading.Thread(target=self._run, name="hushlight-sound", daemon=True)
@@ -156,10 +161,12 @@ class PygamePlayer:
                 return
             for voice in self._voices:
                 voice.envelope = voice.envelope.to(0.0, now, max(fade, MIN_FADE), "power")
+            while len(self._voices) >= CHANNELS - 1:  # only after a burst of commands: drop the oldest fade
+                self._voices.pop(0).channel.stop()
             sound = make_sound(samples)
             channel = sound.play(loops=-1)
             if channel is None:
-                self._report(trigger, "no free mixer channel")
+                log.error("no free mixer channel for %r", trigger)
                 return
             gain_db = self.library.get(trigger).gain_db
             envelope = Ramp(0.0, 1.0, now, max(fade, MIN_FADE))
@@ -167,7 +174,7 @@ class PygamePlayer:
         log.info("playing %r (fade %.1f s)", trigger, fade)
         self._wake.set()
 
-    def _load(self, trigger: str) -> Array:
+    def _load(self, trigger: str) -> npt.NDArray[np.float32]:
         """The trigger's samples, from a small cache of the last few played."""
         with self._lock:
             if trigger not in self.library.names():
@@ -176,7 +183,7 @@ class PygamePlayer:
             if cached is not None:
                 self._samples.move_to_end(trigger)
                 return cached
-        samples = self.library.load(trigger)
+        samples = self.library.load(trigger).astype(np.float32)  # half the memory; the mixer's own format
         with self._lock:
             self._samples[trigger] = samples
             while len(self._samples) > CACHED_SOUNDS:
@@ -204,7 +211,7 @@ class PygamePlayer:
             if moving is not None:
                 self.clock.wait(self._wake, moving * self.clock.speed)
             elif playing:
-                self._wake.wait(HEALTH_CHECK)
+                self._wake.wait(self._health_check)
             else:
                 self._wake.wait()
 
