@@ -145,3 +145,12 @@ def test_a_file_that_breaks_after_the_scan_is_marked_broken_when_loaded(tmp_path
     with pytest.raises(TriggerUnreadable):
         library.load("a")
     assert "a" not in library.names() and library.broken()[0].name == "a"
+
+
+def test_a_builtin_plays_even_when_the_cache_cannot_be_written(tmp_path: Path) -> None:
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the cache folder should be")
+    library = Library(None, blocker)
+    samples = library.load("brown")
+    assert samples.shape[0] >= 30 * RATE
+    assert integrated_loudness(samples, RATE) == pytest.approx(synth.TARGET_LUFS, abs=0.1)

@@ -244,7 +244,8 @@ class Library:
             try:
                 return wav_decoder(synth.cached_wav(name, self.cache_dir))
             except (OSError, ValueError) as exc:
-                raise TriggerUnreadable(f"built-in cache unreadable: {exc}") from exc
+                log.warning("cannot use the cache in %s (%s): rendering %r without it", self.cache_dir, exc, name)
+                return synth.render(name)
         try:
             samples = self._decode(trigger.path)
         except (OSError, TriggerUnreadable) as exc:
