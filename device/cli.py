@@ -26,6 +26,7 @@ COMMAND_MODULES: list[str] = [
     "device.hardware.lamp_cli",
     "device.hardware.sensors.cli",
     "device.journal.cli",
+    "device.audio.commands",
 ]
 
 log = logging.getLogger("hushlight")

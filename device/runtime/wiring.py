@@ -66,7 +66,14 @@ def _note_calibration(config: Config, state_dir: Path) -> None:
 
 
 def build_player(config: Config, simulate: bool, clock: Clock, state_dir: Path) -> Player:
-    return SilentPlayer()
+    """pygame.mixer on the configured output; in simulation (or without a sound card) SDL's dummy driver."""
+    from device.audio.setup import make_player
+
+    try:
+        return make_player(config.sounds, clock, state_dir)
+    except Exception:
+        log.exception("the sound player could not start: running without sound")
+        return SilentPlayer()
 
 
 def build_hub(config: Config, simulate: bool, post: Post, clock: Clock, state_dir: Path) -> Hub:

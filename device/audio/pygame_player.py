@@ -1,0 +1,269 @@
+"""The real player: pygame.mixer, gapless loops, equal-power fades and crossfades, smooth volume ramps.
+
+What the listener hears from a voice is ``user volume (dB scale) × trigger gain × fade envelope``,
+capped at the configured maximum volume. All gains move on one tracked automation thread that
+sleeps with the clock (so ``--speed`` speeds fades up too) and is woken by every new command; it
+sleeps for good when nothing moves. A voice that fades to silence is stopped only then: nothing
+is ever cut. Each gain is set through SDL_mixer's two integer volume stages
+(:func:`device.audio.gain.split_gain`) so even the quietest step is exact.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from device.audio import gain as g
+from device.audio.library import Library, TriggerUnreadable, UnknownTrigger
+from device.audio.mixer import CHANNELS, close_mixer, make_sound, pygame_module
+from device.audio.player import FailureCallback
+from device.config.schema import SoundsConfig
+from device.runtime.clock import Clock
+
+log = logging.getLogger(__name__)
+
+MIN_FADE = 0.05  # device seconds: even "now" is a short fade, never a step
+HEALTH_CHECK = 2.0  # real seconds between checks that playing voices still play
+CACHED_SOUNDS = 3
+
+
+@dataclass
+class Ramp:
+    """A value moving from ``start`` to ``end`` over ``duration`` device seconds from ``since``."""
+
+    start: float
+    end: float
+    since: float = 0.0
+    duration: float = 0.0
+    shape: str = "power"
+
+    def at(self, now: float) -> float:
+        x = 1.0 if self.duration <= 0 else (now - self.since) / self.duration
+        return g.envelope(self.start, self.end, x, self.shape)
+
+    def moving(self, now: float) -> bool:
+        return now < self.since + self.duration
+
+    def to(self, end: float, now: float, duration: float, shape: str | None = None) -> Ramp:
+        return Ramp(self.at(now), end, now, duration, shape or self.shape)
+
+
+@dataclass
+class Voice:
+    trigger: str
+    sound: Any
+    channel: Any
+    trigger_gain: float
+    envelope: Ramp
+    applied: tuple[int, int] = (0, -1)  # nothing set yet: the first gain sets both stages
+
+
+class PygamePlayer:
+    """Plays the library's triggers through an already opened pygame mixer."""
+
+    def __init__(
+        self, library: Library, config: SoundsConfig, clock: Clock, health_check: float = HEALTH_CHECK
+    ) -> None:
+        self.library = library
+        self._health_check = health_check
+        self.config = config
+        self.clock = clock
+        self._pygame = pygame_module()
+        self._lock = threading.RLock()
+        self._wake = threading.Event()
+        self._closed = False
+        self._voices: list[Voice] = []
+        self._volume = Ramp(self._clamp(config.volume), self._clamp(config.volume), shape="linear")
+        self._samples: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
+        self._on_failure: FailureCallback | None = None
+        self._lookahead = config.buffer_samples / 44100.0 * clock.speed
+        self._thread = threading.Thread(target=self._run, name="hushlight-sound", daemon=True)
+        self._thread.start()
+
+    # -- the Player interface ---------------------------------------------------------
+
+    def triggers(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        with self._lock:
+            self.library.rescan()
+            return self.library.names(), tuple(b.name for b in self.library.broken())
+
+    def play(self, trigger: str, volume: float, fade_in: float) -> None:
+        now = self.clock.now()
+        with self._lock:
+            silent = not self._voices
+            self._volume = self._volume.to(self._clamp(volume), now, 0.0 if silent else max(fade_in, MIN_FADE))
+        self._start(trigger, fade_in)
+
+    def crossfade(self, trigger: str, duration: float) -> None:
+        self._start(trigger, duration)
+
+    def fade_out(self, duration: float) -> None:
+        now = self.clock.now()
+        with self._lock:
+            for voice in self._voices:
+                voice.envelope = voice.envelope.to(0.0, now, max(duration, MIN_FADE), "smooth")
+        self._wake.set()
+
+    def set_volume(self, volume: float, ramp: float) -> None:
+        now = self.clock.now()
+        with self._lock:
+            self._volume = self._volume.to(self._clamp(volume), now, max(ramp, MIN_FADE))
+        self._wake.set()
+
+    def set_failure_callback(self, callback: FailureCallback) -> None:
+        self._on_failure = callback
+
+    def close(self) -> None:
+        """Stop the automation thread and every voice, and close the mixer; safe to call twice."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        self._wake.set()
+        self._thread.join(5)
+        with self._lock:
+            for voice in self._voices:
+                voice.channel.stop()
+            self._voices.clear()
+        close_mixer()
+
+    # -- what plays -------------------------------------------------------------------
+
+    @property
+    def playing(self) -> tuple[str, ...]:
+        """Triggers with a voice that is not fading out (for the simulation panel and tests)."""
+        with self._lock:
+            return tuple(v.trigger for v in self._voices if v.envelope.end > 0)
+
+    def current_volume(self) -> float:
+        return self._volume.at(self.clock.now())
+
+    def _clamp(self, volume: float) -> float:
+        return min(max(float(volume), 0.0), self.config.max_volume)
+
+    def _start(self, trigger: str, fade: float) -> None:
+        try:
+            samples = self._load(trigger)
+        except (UnknownTrigger, TriggerUnreadable) as exc:
+            reason = "no such trigger" if isinstance(exc, UnknownTrigger) else str(exc)
+            log.warning("cannot play trigger %r: %s", trigger, reason)
+            self._report(trigger, reason)
+            return
+        now = self.clock.now()
+        with self._lock:
+            if self._closed:
+                return
+            for voice in self._voices:
+                voice.envelope = voice.envelope.to(0.0, now, max(fade, MIN_FADE), "power")
+            while len(self._voices) >= CHANNELS - 1:  # only after a burst of commands: drop the oldest fade
+                self._voices.pop(0).channel.stop()
+            sound = make_sound(samples)
+            channel = sound.play(loops=-1)
+            if channel is None:
+                log.error("no free mixer channel for %r", trigger)
+                return
+            gain_db = self.library.get(trigger).gain_db
+            envelope = Ramp(0.0, 1.0, now, max(fade, MIN_FADE))
+            self._voices.append(Voice(trigger, sound, channel, 10.0 ** (gain_db / 20.0), envelope))
+        log.info("playing %r (fade %.1f s)", trigger, fade)
+        self._wake.set()
+
+    def _load(self, trigger: str) -> npt.NDArray[np.float32]:
+        """The trigger's samples, from a small cache of the last few played."""
+        with self._lock:
+            if trigger not in self.library.names():
+                self.library.rescan()  # a file dropped in since the last scan
+            cached = self._samples.get(trigger)
+            if cached is not None:
+                self._samples.move_to_end(trigger)
+                return cached
+        samples = self.library.load(trigger).astype(np.float32)  # half the memory; the mixer's own format
+        with self._lock:
+            self._samples[trigger] = samples
+            while len(self._samples) > CACHED_SOUNDS:
+                self._samples.popitem(last=False)
+        return samples
+
+    def _report(self, trigger: str, reason: str) -> None:
+        callback = self._on_failure
+        if callback is not None:
+            callback(trigger, reason)
+
+    # -- the automation thread --------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            with self._lock:
+                if self._closed:
+                    return
+                # A gain set now is heard about one mixer buffer later: aim it at then.
+                moving, failed = self._apply(self.clock.now() + self._lookahead)
+                playing = bool(self._voices)
+            for trigger in failed:
+                self._report(trigger, "stopped playing unexpectedly")
+            if moving is not None:
+                self.clock.wait(self._wake, moving * self.clock.speed)
+            elif playing:
+                self._wake.wait(self._health_check)
+            else:
+                self._wake.wait()
+
+    def _apply(self, now: float) -> tuple[float | None, list[str]]:
+        """Set every voice's gain for ``now``; (real seconds until the next step or None, failed triggers)."""
+        level = g.volume_to_gain(self._volume.at(now), self.config.floor_db, self.config.ceiling_db)
+        cap = g.volume_to_gain(self.config.max_volume, self.config.floor_db, self.config.ceiling_db)
+        durations = [self._volume.duration] if self._volume.moving(now) else []
+        failed: list[str] = []
+        for voice in list(self._voices):
+            envelope = voice.envelope.at(now)
+            if voice.envelope.end == 0.0 and not voice.envelope.moving(now):
+                if voice.applied[0] == 0:
+                    voice.channel.stop()  # silent for a step already: stopping is not a cut
+                    self._voices.remove(voice)
+                else:
+                    self._set_gain(voice, 0.0)
+                    durations.append(MIN_FADE)
+                continue
+            if not voice.channel.get_busy():
+                self._voices.remove(voice)
+                failed.append(voice.trigger)
+                continue
+            self._set_gain(voice, min(level * voice.trigger_gain, cap) * envelope)
+            if voice.envelope.moving(now):
+                durations.append(voice.envelope.duration)
+        if not durations:
+            return None, failed
+        return self._tick(min(durations)), failed
+
+    def _tick(self, duration: float) -> float:
+        """Real seconds between steps: ~200 steps per fade, 5–250 ms apart."""
+        return min(max(self.clock.real_seconds(duration) / 200.0, 0.005), 0.25)
+
+    def _set_gain(self, voice: Voice, gain: float) -> None:
+        chunk, pan = g.split_gain(gain)
+        old_chunk, old_pan = voice.applied
+        if (chunk, pan) == (old_chunk, old_pan):
+            return
+        # The two stages cannot change in one audio buffer: change first the one whose
+        # in-between product is nearer the target, so no buffer ever jumps past it.
+        pan_first = old_pan < 0 or abs(g.applied_gain(old_chunk, pan) - gain) <= abs(
+            g.applied_gain(chunk, old_pan) - gain
+        )
+        if pan_first and pan != old_pan:
+            self._set_pan(voice, pan)
+        voice.sound.set_volume(chunk / 128.0)
+        if not pan_first and pan != old_pan:
+            self._set_pan(voice, pan)
+        voice.applied = (chunk, pan)
+
+    @staticmethod
+    def _set_pan(voice: Voice, pan: int) -> None:
+        side = 1.0 if pan >= 255 else (pan + 0.5) / 255.0
+        voice.channel.set_volume(side, side)
