@@ -106,3 +106,17 @@ def test_worker_wakes_for_a_deadline_without_an_event() -> None:
     assert ("button", {"button": "main", "gesture": "single"}) in adapters.hub.events
     worker.post(ev.Shutdown())
     thread.join(2)
+
+
+def test_rescan_command_refreshes_the_trigger_list() -> None:
+    worker, adapters, _controller, thread = make_worker()
+    worker.post(ev.TriggersAvailable(("rain",)))
+    settle(worker)
+    assert adapters.hub.state["triggers"] == ["rain"]
+    adapters.player.names = ("rain", "my-fan")
+    worker.post(ev.Command("rescan_triggers", None, "hub"))
+    settle(worker)
+    settle(worker)
+    assert adapters.hub.state["triggers"] == ["rain", "my-fan"]
+    worker.post(ev.Shutdown())
+    thread.join(2)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,10 @@ def open_mixer(config: SoundsConfig, fallback_to_dummy: bool) -> str:
         return os.environ.get("SDL_AUDIODRIVER", "")
     if config.audio_driver:
         os.environ["SDL_AUDIODRIVER"] = config.audio_driver
+    elif fallback_to_dummy and _no_sound_card():
+        # Spare the user a page of ALSA errors on a machine (CI, a container) with no sound device.
+        log.info("no sound device (/dev/snd is missing): playing into SDL's dummy driver")
+        os.environ["SDL_AUDIODRIVER"] = "dummy"
     try:
         _init(pygame, config, config.audio_device or None)
     except pygame.error as exc:
@@ -59,6 +64,10 @@ def open_mixer(config: SoundsConfig, fallback_to_dummy: bool) -> str:
     driver = pygame.mixer.get_init() and os.environ.get("SDL_AUDIODRIVER", "default")
     log.info("audio: %s, buffer %d samples", pygame.mixer.get_init(), config.buffer_samples)
     return str(driver)
+
+
+def _no_sound_card() -> bool:
+    return sys.platform.startswith("linux") and "SDL_AUDIODRIVER" not in os.environ and not Path("/dev/snd").exists()
 
 
 def _init(pygame: Any, config: SoundsConfig, device: str | None) -> None:

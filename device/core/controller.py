@@ -76,6 +76,7 @@ class Controller:
             "session_minutes": self._set_session_minutes,
             "routine": self._set_routine,
             "rate": self._rate,
+            "rescan_triggers": lambda now, value, source: [fx.RescanTriggers()],
             "none": lambda now, value, source: [],
         }
 

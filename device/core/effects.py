@@ -60,6 +60,11 @@ class SetVolume:
 
 
 @dataclass(frozen=True)
+class RescanTriggers:
+    """Look at the sound library again and report its triggers (as ``TriggersAvailable``)."""
+
+
+@dataclass(frozen=True)
 class PublishState:
     """The state changed: the hub should publish it."""
 
@@ -95,6 +100,7 @@ Effect = (
     | CrossfadeSound
     | FadeOutSound
     | SetVolume
+    | RescanTriggers
     | PublishState
     | PublishEvent
     | RejectCommand

@@ -73,6 +73,7 @@ class Worker:
             fx.RejectCommand: self._reject,
             fx.PersistSettings: lambda e: self._call("state_dir", self._save_settings, e.settings),
             fx.JournalRecord: lambda e: self._call("journal", self.adapters.journal.record, e.kind, e.data),
+            fx.RescanTriggers: lambda e: self._call("player", self._rescan),
             fx.PublishState: lambda e: None,
         }
 
@@ -126,6 +127,10 @@ class Worker:
             self._failed.discard(adapter)
             log.info("%s works again", adapter)
             self.controller.handle(ev.AdapterRecovered(adapter), self.clock.now())
+
+    def _rescan(self) -> None:
+        names, broken = self.adapters.player.triggers()
+        self.post(ev.TriggersAvailable(names, broken))
 
     def _reject(self, effect: fx.RejectCommand) -> None:
         log.warning("command %s rejected: %s", effect.action, effect.reason)
