@@ -106,3 +106,22 @@ def test_cli_with_the_simulated_sensor_saves_and_explains(tmp_path, capsys):
 def test_cli_refuses_an_unknown_sensor(tmp_path, capsys):
     assert main(["lamp", "calibrate", "--sensor", "nope", "--state-dir", str(tmp_path)]) == 2
     assert "no light sensor 'nope'" in capsys.readouterr().err
+
+
+def test_bh1750_sensor_reads_the_room_chip_and_says_when_it_is_missing(monkeypatch):
+    import smbus2
+
+    from device.config import parse_config
+    from device.hardware import lamp_calibrate as cal
+    from device.hardware import lamp_cli  # noqa: F401 - registers the sensors
+    from device.hardware.sensors.fakes import FakeBH1750, FakeBus, SimRoom
+
+    room = SimRoom(lux=12.0)
+    chips: list = [FakeBH1750(0x23, room)]
+    monkeypatch.setattr(smbus2, "SMBus", lambda number: FakeBus(chips))
+    config = parse_config("")
+    read = cal.LIGHT_SENSORS["bh1750"](config, None)
+    assert read() == pytest.approx(12.0, rel=0.05)
+    chips.clear()
+    with pytest.raises(CalibrationError, match="no BH1750 answers on I2C bus 1"):
+        cal.LIGHT_SENSORS["bh1750"](config, None)

@@ -37,7 +37,31 @@ def _sim_sensor(config: Any, output: Any) -> cal.LightReader:
     return LightAtLamp(lambda: output.duty)
 
 
+def _bh1750_sensor(config: Any, output: Any) -> cal.LightReader:
+    """The room's BH1750 (on [sensors] bus), pointed at the lamp for the calibration."""
+    from smbus2 import SMBus
+
+    from device.hardware.sensors.detect import probe
+
+    bus = SMBus(config.sensors.bus)
+    found = probe(bus, "light", "bh1750")
+    if found is None:
+        bus.close()
+        raise cal.CalibrationError(f"no BH1750 answers on I2C bus {config.sensors.bus} (0x23 or 0x5c)")
+    driver = found[0]
+    driver.setup()
+
+    def read() -> float:
+        lux = driver.read().lux
+        if lux is None:
+            raise cal.CalibrationError("the BH1750 gave no light reading")
+        return lux
+
+    return read
+
+
 cal.register_light_sensor("sim", _sim_sensor)
+cal.register_light_sensor("bh1750", _bh1750_sensor)
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
