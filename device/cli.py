@@ -27,6 +27,7 @@ COMMAND_MODULES: list[str] = [
     "device.hardware.sensors.cli",
     "device.journal.cli",
     "device.audio.commands",
+    "device.plan_cli",
 ]
 
 log = logging.getLogger("hushlight")

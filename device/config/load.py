@@ -191,6 +191,19 @@ def _check_cross_keys(config: Config, path: Path | str) -> None:
         )
     if routine.morning_start.minutes >= routine.morning_end.minutes:
         raise ConfigError(path, "routine.morning_start", "the morning window must start before it ends")
+    if routine.morning_level > lamp.max_level:
+        raise ConfigError(
+            path,
+            "routine.morning_level",
+            f"must not exceed lamp.max_level ({routine.morning_level} > {lamp.max_level})",
+        )
+    for key in ("allnight_volume", "wake_volume"):
+        if getattr(routine, key) > sounds.max_volume:
+            raise ConfigError(
+                path,
+                f"routine.{key}",
+                f"must not exceed sounds.max_volume ({getattr(routine, key)} > {sounds.max_volume})",
+            )
     _check_journal(config, path)
 
 

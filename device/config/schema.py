@@ -8,6 +8,7 @@ down) live in :mod:`device.config.load`.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -340,6 +341,70 @@ class RoutineConfig(Section, frozen=True):
         ClockTime, Meta(description="Start of the morning window, when presses rate last night")
     ] = ClockTime(5, 0)
     morning_end: Annotated[ClockTime, Meta(description="End of the morning window")] = ClockTime(11, 0)
+    dates_off: Annotated[
+        list[dt.date],
+        Meta(
+            max_length=366,
+            description="Dates off (holidays), e.g. [2026-12-24]: no wind-down that evening, no sunrise that morning",
+            extra={"unit": ""},
+        ),
+    ] = msgspec.field(default_factory=list)
+    late_start_minutes: Annotated[
+        int,
+        Meta(
+            ge=0,
+            le=120,
+            description="A wind-down missed by up to this much (device off, clock jump) still starts; later: skipped",
+            extra={"unit": "min"},
+        ),
+    ] = 15
+    end_volume: Annotated[
+        float,
+        Meta(
+            ge=0,
+            le=1,
+            description="Volume at the session end as a fraction of the start volume (eases down with the sunset)",
+            extra={"unit": "fraction"},
+        ),
+    ] = 0.6
+    breathe: Annotated[
+        bool,
+        Meta(
+            description="Start a scheduled session with the lamp's breathing light, then the sunset (needs the lamp's breathe effect)",
+            extra={"unit": ""},
+        ),
+    ] = False
+    allnight: Annotated[
+        bool,
+        Meta(description="Play a quiet noise all night after the session ends by its time limit", extra={"unit": ""}),
+    ] = False
+    allnight_trigger: Annotated[
+        str,
+        Meta(
+            max_length=64,
+            description='Trigger played all night; "" = the first with "noise" in its name, else the night\'s',
+            extra={"unit": ""},
+        ),
+    ] = ""
+    allnight_volume: Annotated[Percent, Meta(description="Volume of the all-night sound")] = 15.0
+    sunrise_minutes: Annotated[
+        int, Meta(ge=1, le=120, description="The sunrise starts this long before the wake time", extra={"unit": "min"})
+    ] = 20
+    morning_level: Annotated[Percent, Meta(description="Lamp level the sunrise reaches at the wake time")] = 60.0
+    wake_sound: Annotated[
+        str,
+        Meta(max_length=64, description='Trigger fading in at the end of the sunrise; "" = none', extra={"unit": ""}),
+    ] = ""
+    wake_volume: Annotated[Percent, Meta(description="Volume of the wake sound")] = 30.0
+    morning_hold_minutes: Annotated[
+        int,
+        Meta(
+            ge=0,
+            le=240,
+            description="Light and wake sound fade out this long after the wake time; 0 = they stay on",
+            extra={"unit": "min"},
+        ),
+    ] = 30
     monday: DayConfig = msgspec.field(default_factory=DayConfig)
     tuesday: DayConfig = msgspec.field(default_factory=DayConfig)
     wednesday: DayConfig = msgspec.field(default_factory=DayConfig)

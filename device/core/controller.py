@@ -20,10 +20,15 @@ from device.core import effects as fx
 from device.core import events as ev
 from device.core import room as room_meaning
 from device.core.gestures import GestureClassifier, GestureKind, GestureTiming
+from device.core.overrides import routine_actions
+from device.core.routine import TIMERS as ROUTINE_TIMERS
+from device.core.routine import Routine
+from device.core.schedule import iso
 from device.core.state import DeviceState, SessionState, Settings
 from device.journal import policy
 
 LAMP_ON_FADE = 1.0  # s, lamp toggles and the fade to the evening level
+MIN_SESSION = 60.0  # s, the shortest session a late start may leave
 SHUTDOWN_FADE = 0.8  # s, sound and lamp at SIGTERM (systemd waits, the user should not hear a cut)
 VOLUME_STEP = 5.0
 BREATHE_LEAD_IN = 3.0  # s, the lamp's glide to the breathing light's low level (the lamp's own constant)
@@ -41,12 +46,15 @@ def settings_from_config(config: Config) -> Settings:
 
 
 class Controller:
+    EVENING_FADE = LAMP_ON_FADE * 3  # s, a session's lamp to the evening level; the sunset follows
+
     def __init__(self, config: Config, settings: Settings, tz: dt.tzinfo, rng: random.Random | None = None) -> None:
         self.config = config
         self.tz = tz
         self.rng = rng if rng is not None else random.Random()  # the experiment's draws; seeded in tests
         self.state = DeviceState(settings=settings)
         self._timers: dict[str, float] = {}
+        self.routine = Routine(self)
         timing = GestureTiming(
             debounce=config.buttons.debounce_ms / 1000,
             double_window=config.buttons.double_press_ms / 1000,
@@ -74,10 +82,10 @@ class Controller:
                 now, self.state.settings.volume + float(value), source
             ),
             "session_minutes": self._set_session_minutes,
-            "routine": self._set_routine,
             "rate": self._rate,
             "rescan_triggers": lambda now, value, source: [fx.RescanTriggers()],
             "none": lambda now, value, source: [],
+            **routine_actions(self.routine),  # skip_tonight, tonight_sleep, day_sleep, dates_off, routine
         }
 
     # -- the worker's interface ------------------------------------------------
@@ -106,6 +114,8 @@ class Controller:
             self.state.rating_counts = event.counts
             self.state.favourite_trigger = event.favourite
             self.state.routine_streak, self.state.routine_streak_until = event.streak, event.streak_until
+        elif isinstance(event, ev.Resume):
+            out += self.routine.resume(event.session, now)
         elif isinstance(event, ev.Shutdown):
             out += self._shutdown(event, now)
         return out
@@ -124,7 +134,7 @@ class Controller:
         for name, when in sorted(self._timers.items(), key=lambda item: item[1]):
             if when <= now and self._timers.get(name) == when:
                 del self._timers[name]
-                out += self._timer_due(name, when)
+                out += self._timer_due(name, when, now)
         return out
 
     # -- buttons ---------------------------------------------------------------
@@ -142,6 +152,9 @@ class Controller:
         if self.state.shutting_down:
             return []
         out: Effects = [fx.PublishEvent("button", {"button": button, "gesture": gesture})]
+        ended = self.routine.press(now)  # a press during the sunrise or the night sound ends it
+        if ended is not None:
+            return out + ended
         if gesture in ("single", "double") and self._in_morning_window(now):
             rating = "good" if gesture == "single" else "bad"
             return out + self._rate(now, rating, "button")
@@ -172,7 +185,15 @@ class Controller:
         return self.start_session(now, source)
 
     def _start_session_action(self, now: float, value: Any, source: str) -> Effects:
-        return self.start_session(now, source)
+        """Start a session; ``value`` may ask for its length in minutes (within the configured bounds)."""
+        if value is None:
+            return self.start_session(now, source)
+        low, high = self.config.routine.min_session_minutes, self.config.routine.max_session_minutes
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            return [
+                fx.RejectCommand("start_session", f"minutes must be a whole number in {low}..{high}, not {value!r}")
+            ]
+        return self.start_session(now, source, minutes=value)
 
     def _stop_session_action(self, now: float, value: Any, source: str) -> Effects:
         return self._stop_session(now, source, reason=source)
@@ -180,7 +201,19 @@ class Controller:
     def _session_switch(self, now: float, value: Any, source: str) -> Effects:
         return self.start_session(now, source) if value else self._stop_session(now, source, reason=source)
 
-    def start_session(self, now: float, source: str, trigger: str | None = None, minutes: int | None = None) -> Effects:
+    def start_session(
+        self,
+        now: float,
+        source: str,
+        trigger: str | None = None,
+        minutes: int | None = None,
+        planned_start: float | None = None,
+    ) -> Effects:
+        """Start a session of ``minutes`` (default: the experiment's pick or the setting).
+
+        A scheduled session passes its ``planned_start``: its length counts from there, so a
+        wind-down that starts a little late still ends on plan.
+        """
         if self.state.session.active:
             return []
         picks = self._experiment(not trigger, minutes is None)
@@ -189,29 +222,38 @@ class Controller:
             return [fx.RejectCommand("session", "no playable trigger in the library")]
         if "session_minutes" in picks:
             minutes = int(picks["session_minutes"].value)
-        length = 60.0 * (minutes or self.state.settings.session_minutes)
+        start = now if planned_start is None else min(planned_start, now)
+        ends_at = max(now + MIN_SESSION, start + 60.0 * (minutes or self.state.settings.session_minutes))
+        length = ends_at - now
         sounds, lamp = self.config.sounds, self.config.lamp
         self.state.session = SessionState(
-            active=True, trigger=trigger, started_by=source, started_at=now, ends_at=now + length
+            active=True, trigger=trigger, started_by=source, started_at=now, ends_at=ends_at
         )
         self.state.settings.last_trigger = trigger
         evening = min(lamp.evening_level, lamp.max_level)
-        self.state.lamp.start_fade(now, evening, LAMP_ON_FADE * 3, "ease")
+        self.state.lamp.start_fade(now, evening, self.EVENING_FADE, "ease")
         self.state.lamp.effect = "none"
-        sunset_at = now + LAMP_ON_FADE * 3
+        sunset_at = now + self.EVENING_FADE
         self.state.session.sunset_at = sunset_at
         sunset = picks.get("sunset_minutes")
         self.state.session.sunset_s = 60.0 * float(sunset.value) if sunset else None
         self._timers["sunset"] = sunset_at
-        self._timers["session_fade"] = max(now, now + length - sounds.fade_out_s)
-        self._timers["session_end"] = now + length
+        self._timers["session_fade"] = max(now, ends_at - sounds.fade_out_s)
+        self._timers["session_end"] = ends_at
+        started = {
+            "trigger": trigger,
+            "source": source,
+            "minutes": round(length / 60, 2),
+            "ends_at": iso(ends_at, self.tz),
+        }
         return [
             fx.PlaySound(trigger, self.state.settings.volume, sounds.fade_in_s),
-            fx.LampFade(evening, LAMP_ON_FADE * 3, "ease"),
+            fx.LampFade(evening, self.EVENING_FADE, "ease"),
             fx.PersistSettings(self.state.settings.to_dict()),
-            fx.PublishEvent("session_started", {"trigger": trigger, "source": source, "minutes": length / 60}),
+            fx.PublishEvent("session_started", started),
             *room_meaning.session_start_effects(self.state.room),
             fx.JournalRecord("session_start", self._session_record(trigger, source, now, length, picks)),
+            *self.routine.session_started(now),
         ]
 
     def _session_record(
@@ -294,6 +336,7 @@ class Controller:
                 "session_end",
                 {"trigger": session.trigger, "end": now, "actual": now - session.started_at, "reason": reason},
             ),
+            *self.routine.session_stopped(reason),
         ]
 
     def _next_trigger_action(self, now: float, value: Any, source: str) -> Effects:
@@ -340,6 +383,7 @@ class Controller:
         fade = self.config.sounds.good_night_s
         out = self._stop_session(now, source, reason="good_night", fade=fade)
         out = [e for e in out if not isinstance(e, fx.LampFade)]
+        out += self.routine.good_night(now, fade)
         self.state.lamp.start_fade(now, 0.0, fade, "ease")
         out += [fx.LampFade(0.0, fade, "ease"), fx.PublishEvent("good_night", {"source": source})]
         return out
@@ -367,7 +411,7 @@ class Controller:
         self._timers.pop("sunset", None)  # the user wins over the sunset tonight
         self.state.lamp.start_fade(now, level, duration, "ease")
         self.state.lamp.effect = "none"
-        return [fx.LampFade(level, duration, "ease")]
+        return [fx.LampFade(level, duration, "ease"), *self.routine.user_lamp(now, level)]
 
     def _lamp_effect(self, now: float, value: Any, source: str) -> Effects:
         """``"breathe"`` starts the breathing light; ``"none"`` stops an effect where the lamp is."""
@@ -399,7 +443,11 @@ class Controller:
             return [fx.RejectCommand("volume", "volume must be a finite number")]
         volume = min(max(volume, 0.0), self.config.sounds.max_volume)
         self.state.settings.volume = volume
-        return [fx.SetVolume(volume, 0.5), fx.PersistSettings(self.state.settings.to_dict())]
+        return [
+            fx.SetVolume(volume, 0.5),
+            fx.PersistSettings(self.state.settings.to_dict()),
+            *self.routine.user_volume(now, volume),
+        ]
 
     def _set_session_minutes(self, now: float, value: Any, source: str) -> Effects:
         routine = self.config.routine
@@ -412,11 +460,7 @@ class Controller:
                 )
             ]
         self.state.settings.session_minutes = minutes
-        return [fx.PersistSettings(self.state.settings.to_dict())]
-
-    def _set_routine(self, now: float, value: Any, source: str) -> Effects:
-        self.state.settings.routine_enabled = bool(value)
-        return [fx.PersistSettings(self.state.settings.to_dict())]
+        return [fx.PersistSettings(self.state.settings.to_dict()), *self.routine.replan(now)]
 
     def _rate(self, now: float, value: Any, source: str) -> Effects:
         rating = str(value)
@@ -461,23 +505,26 @@ class Controller:
         self.state.lamp.start_fade(now, 0.0, SHUTDOWN_FADE)
         return [*out, fx.LampFade(0.0, SHUTDOWN_FADE)]
 
-    def _timer_due(self, name: str, when: float) -> Effects:
+    def _timer_due(self, name: str, when: float, now: float) -> Effects:
+        if name in ROUTINE_TIMERS:
+            return self.routine.timer_due(name, when, now)
         session = self.state.session
         if name == "lamp_effect_end":
             self.state.lamp.effect = "none"
-            return []
+            return self.routine.breathe_ended(now)
+        # Durations from now, not from when: a late wake-up must not push the end past the session's.
         if name == "sunset" and session.active:
             night = min(self.config.lamp.night_level, self.config.lamp.max_level)
-            duration = max(0.0, session.ends_at - when)
+            duration = max(0.0, session.ends_at - now)
             if session.sunset_s is not None:  # the experiment's sunset length, never past the session's end
                 duration = min(duration, session.sunset_s)
-            self.state.lamp.start_fade(when, night, duration, "sunset")
+            self.state.lamp.start_fade(now, night, duration, "sunset")
             return [fx.LampFade(night, duration, "sunset")]
         if name == "session_fade" and session.active:
-            return [fx.FadeOutSound(max(0.0, session.ends_at - when))]
+            return [fx.FadeOutSound(max(0.0, session.ends_at - now))]
         if name == "session_end" and session.active:
             self.state.session = SessionState(started_at=session.started_at, trigger=session.trigger)
-            return [
+            out: Effects = [
                 fx.PublishEvent("session_ended", {"trigger": session.trigger, "reason": "time_limit"}),
                 fx.JournalRecord(
                     "session_end",
@@ -489,4 +536,5 @@ class Controller:
                     },
                 ),
             ]
+            return out + self.routine.session_ended(when, session.trigger)
         return []

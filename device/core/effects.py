@@ -87,6 +87,13 @@ class PersistSettings:
 
 
 @dataclass(frozen=True)
+class PersistSession:
+    """Store the running session (a :class:`device.core.record.SessionRecord` dict) for a restart."""
+
+    session: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class JournalRecord:
     kind: str
     data: dict[str, Any]
@@ -105,5 +112,6 @@ Effect = (
     | PublishEvent
     | RejectCommand
     | PersistSettings
+    | PersistSession
     | JournalRecord
 )

@@ -89,6 +89,16 @@ class JournalStats:
 
 
 @dataclass(frozen=True)
+class Resume:
+    """The daemon has started: the session stored before it stopped (a SessionRecord dict), or None.
+
+    Posted once, after :class:`TriggersAvailable`; the routine plans its timers then.
+    """
+
+    session: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
 class Shutdown:
     reason: str = "signal"
 
@@ -103,5 +113,6 @@ Event = (
     | HubConnection
     | RoomReading
     | JournalStats
+    | Resume
     | Shutdown
 )

@@ -17,6 +17,11 @@ class Settings:
     routine_enabled: bool = True
     trigger: str = ""  # pinned trigger; "" = chosen night by night
     last_trigger: str = ""
+    # The routine's run-time changes (see device.core.schedule): checked on load by clean_overrides.
+    skip_night: str = ""  # ISO date of a night whose wind-down is skipped
+    night_sleep: dict[str, str] = field(default_factory=dict)  # night ISO date -> "HH:MM" | "off"
+    day_sleep: dict[str, str] = field(default_factory=dict)  # weekday -> "HH:MM" | "off"
+    dates_off: list[str] = field(default_factory=list)  # ISO dates, on top of [routine] dates_off
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -103,6 +108,23 @@ class RoomState:
 
 
 @dataclass
+class RoutineState:
+    """What the bedtime routine has planned and is doing (times as local ISO strings for the hub)."""
+
+    night: str = ""  # the night "tonight" refers to (date of its evening)
+    tonight_sleep: str = ""  # "HH:MM" or "off": tonight's planned sleep time after every override
+    tonight_skipped: bool = False
+    next_winddown: str = ""  # "" = none planned (routine off, or no sleep time within a week)
+    next_sleep: str = ""
+    next_sunrise: str = ""
+    done_night: str = ""  # the last night the routine has handled (started, yielded or skipped)
+    sunrise: bool = False  # the sunrise light (or its wake sound) is on
+    allnight: bool = False  # the all-night sound is playing
+    lamp_user: float | None = None  # the user set the lamp during the session: no sunset
+    volume_user: float | None = None  # the user set the volume during the session: no easing
+
+
+@dataclass
 class DeviceState:
     settings: Settings
     lamp: LampState = field(default_factory=LampState)
@@ -119,6 +141,7 @@ class DeviceState:
     favourite_trigger: str = ""
     routine_streak: int = 0
     routine_streak_until: str = ""
+    routine: RoutineState = field(default_factory=RoutineState)
 
     def snapshot(self, now: float) -> dict[str, Any]:
         """Everything a user sees, as JSON-able data (the hub's ``state``)."""
@@ -161,5 +184,16 @@ class DeviceState:
                 "favourite_trigger": self.favourite_trigger,
                 "routine_streak": self.routine_streak,
                 "routine_streak_until": self.routine_streak_until,
+            },
+            "routine": {
+                "enabled": self.settings.routine_enabled,
+                "night": self.routine.night,
+                "tonight_sleep": self.routine.tonight_sleep,
+                "tonight_skipped": self.routine.tonight_skipped,
+                "next_winddown": self.routine.next_winddown,
+                "next_sleep": self.routine.next_sleep,
+                "next_sunrise": self.routine.next_sunrise,
+                "sunrise": self.routine.sunrise,
+                "allnight": self.routine.allnight,
             },
         }

@@ -17,10 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from device.config.schema import Config
 from device.core import events as ev
 from device.core.controller import SHUTDOWN_FADE, Controller, settings_from_config
+from device.core.record import SessionRecord
+from device.core.schedule import clean_overrides
 from device.core.state import Settings
 from device.hardware.buttons import BedsideButtons
 from device.persist import JsonStateFile
@@ -31,6 +34,7 @@ from device.runtime.worker import Adapters, Worker
 log = logging.getLogger(__name__)
 
 SETTINGS_FILE = "settings.json"
+SESSION_FILE = "session.json"
 
 
 @dataclass(frozen=True)
@@ -69,11 +73,27 @@ def load_settings(config: Config, state_dir: Path) -> tuple[Settings, JsonStateF
     settings, problems = Settings.from_dict(stored, defaults)
     for problem in problems:
         log.error("%s: %s; using the default", store.path, problem)
+    for problem in clean_overrides(settings):
+        log.error("%s: %s; dropped", store.path, problem)
     settings.volume = min(max(settings.volume, 0.0), config.sounds.max_volume)
     routine = config.routine
     if not routine.min_session_minutes <= settings.session_minutes <= routine.max_session_minutes:
         settings.session_minutes = routine.session_minutes
     return settings, store
+
+
+def load_session(state_dir: Path) -> tuple[dict[str, Any] | None, JsonStateFile]:
+    """The session stored before the last stop, checked; a bad one is set aside and ignored."""
+    store = JsonStateFile(state_dir / SESSION_FILE)
+    stored = store.load()
+    if stored is None:
+        return None, store
+    try:
+        SessionRecord.from_dict(stored)
+    except ValueError as exc:
+        store.set_aside(str(exc))
+        return None, store
+    return stored, store
 
 
 class Notifier:
@@ -100,6 +120,7 @@ def run_daemon(config: Config, options: RunOptions) -> int:
     state_dir = options.state_dir
     state_dir.mkdir(parents=True, exist_ok=True)
     settings, settings_file = load_settings(config, state_dir)
+    stored_session, session_file = load_session(state_dir)
     controller = Controller(config, settings, local_zone(config))
     notifier = Notifier()
     closers: list[Callable[[], None]] = []
@@ -125,6 +146,7 @@ def run_daemon(config: Config, options: RunOptions) -> int:
         settings_file,
         lambda: notifier.send("WATCHDOG=1"),
         max_sleep,
+        session_file=session_file,
     )
     worker_ref.append(worker)
     journal.subscribe(worker.post)  # rating counts for the experiment, now and after each rating
@@ -133,6 +155,7 @@ def run_daemon(config: Config, options: RunOptions) -> int:
     player.set_failure_callback(lambda trigger, reason: worker.post(ev.SoundFailed(trigger, reason)))
     names, broken = player.triggers()
     worker.post(ev.TriggersAvailable(names, broken))
+    worker.post(ev.Resume(stored_session))  # after the triggers: a resumed session needs them
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         log.info("%s received: shutting down", signal.Signals(signum).name)

@@ -7,6 +7,7 @@ nearest deadline, whichever comes first: there is no polling loop.
 
 from __future__ import annotations
 
+import json
 import logging
 import queue
 import threading
@@ -49,11 +50,13 @@ class Worker:
         settings_file: JsonStateFile | None = None,
         heartbeat: Callable[[], None] | None = None,
         max_sleep: float = MAX_SLEEP,
+        session_file: JsonStateFile | None = None,
     ) -> None:
         self.controller = controller
         self.adapters = adapters
         self.clock = clock
         self.settings_file = settings_file
+        self.session_file = session_file
         self.heartbeat = heartbeat
         self.max_sleep = max_sleep
         self._queue: queue.Queue[ev.Event] = queue.Queue()
@@ -72,6 +75,7 @@ class Worker:
             fx.PublishEvent: lambda e: self._call("hub", self.adapters.hub.publish_event, e.kind, e.data),
             fx.RejectCommand: self._reject,
             fx.PersistSettings: lambda e: self._call("state_dir", self._save_settings, e.settings),
+            fx.PersistSession: lambda e: self._call("state_dir", self._save_session, e.session),
             fx.JournalRecord: lambda e: self._call("journal", self.adapters.journal.record, e.kind, e.data),
             fx.RescanTriggers: lambda e: self._call("player", self._rescan),
             fx.PublishState: lambda e: None,
@@ -93,6 +97,7 @@ class Worker:
                 log.exception("the controller failed on %r; event dropped", event)
                 effects = []
             for effect in effects:
+                _log_effect(now, effect)
                 self._handlers[type(effect)](effect)
             self._publish_state()
             if self.heartbeat is not None:
@@ -140,6 +145,10 @@ class Worker:
         if self.settings_file is not None:
             self.settings_file.save(settings)
 
+    def _save_session(self, session: dict[str, Any]) -> None:
+        if self.session_file is not None:
+            self.session_file.save(session)
+
     def _publish_state(self) -> None:
         try:
             snapshot = self.controller.state.snapshot(self.clock.now())
@@ -147,3 +156,11 @@ class Worker:
             log.exception("could not build the state snapshot")
             return
         self._call("hub", self.adapters.hub.publish_state, snapshot)
+
+
+def _log_effect(now: float, effect: fx.Effect) -> None:
+    """What the device does, for the log: hub events at INFO (they are what a user notices), all at DEBUG."""
+    if isinstance(effect, fx.PublishEvent) and effect.kind != "button":
+        log.info("%s at t=%.1f: %s", effect.kind, now, json.dumps(effect.data, sort_keys=True, default=str))
+    else:
+        log.debug("effect at t=%.1f: %r", now, effect)

@@ -1,0 +1,106 @@
+"""The routine's run-time changes, as controller actions (from the hub, the simulator or the CLI).
+
+``skip_tonight`` (bool), ``tonight_sleep`` ("HH:MM" | "off" | null to clear),
+``day_sleep`` ({"day": "monday", "sleep": "HH:MM" | "off" | null}),
+``dates_off`` (list of "YYYY-MM-DD", replaces the run-time list) and
+``routine`` (bool). Each is checked here; a bad value is rejected with the
+reason and changes nothing. Accepted changes are persisted with the settings
+and take effect at once (the timers are planned again). A running session is
+never touched by them: stop it if you want it gone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from device.core import effects as fx
+from device.core.routine import Routine
+from device.core.schedule import parse_date, parse_sleep, parse_weekday
+from device.core.state import Settings
+
+Effects = list[fx.Effect]
+Handler = Callable[[float, Any, str], Effects]
+
+MAX_DATES_OFF = 366
+KEEP_PAST_NIGHTS = 2  # one-off sleep times older than this many nights are dropped when a new one is set
+
+
+def routine_actions(routine: Routine) -> dict[str, Handler]:
+    """The routine's actions by name, for :attr:`Controller._actions`."""
+    actions = RoutineActions(routine)
+    return {
+        "skip_tonight": actions.skip_tonight,
+        "tonight_sleep": actions.tonight_sleep,
+        "day_sleep": actions.day_sleep,
+        "dates_off": actions.dates_off,
+        "routine": actions.enabled,
+    }
+
+
+class RoutineActions:
+    def __init__(self, routine: Routine) -> None:
+        self.routine = routine
+
+    @property
+    def settings(self) -> Settings:
+        return self.routine.ctl.state.settings
+
+    def _changed(self, now: float) -> Effects:
+        return [fx.PersistSettings(self.settings.to_dict()), *self.routine.replan(now)]
+
+    def skip_tonight(self, now: float, value: Any, source: str) -> Effects:
+        if not isinstance(value, bool):
+            return [fx.RejectCommand("skip_tonight", f"expected true or false, not {value!r}")]
+        night = self.routine.schedule().night_of(now).isoformat()
+        if value:
+            self.settings.skip_night = night
+        elif self.settings.skip_night == night:
+            self.settings.skip_night = ""
+        return self._changed(now)
+
+    def tonight_sleep(self, now: float, value: Any, source: str) -> Effects:
+        try:
+            sleep = parse_sleep(value)
+        except ValueError as exc:
+            return [fx.RejectCommand("tonight_sleep", str(exc))]
+        night = self.routine.schedule().night_of(now)
+        oldest = (night - dt.timedelta(days=KEEP_PAST_NIGHTS)).isoformat()
+        table = {k: v for k, v in self.settings.night_sleep.items() if k >= oldest}
+        if sleep is None:
+            table.pop(night.isoformat(), None)
+        else:
+            table[night.isoformat()] = sleep
+        self.settings.night_sleep = table
+        return self._changed(now)
+
+    def day_sleep(self, now: float, value: Any, source: str) -> Effects:
+        if not isinstance(value, dict) or set(value) - {"day", "sleep"} or "day" not in value:
+            return [fx.RejectCommand("day_sleep", f'expected {{"day": "monday", "sleep": "HH:MM"}}, not {value!r}')]
+        try:
+            day = parse_weekday(value["day"])
+            sleep = parse_sleep(value.get("sleep"))
+        except ValueError as exc:
+            return [fx.RejectCommand("day_sleep", str(exc))]
+        if sleep is None:
+            self.settings.day_sleep.pop(day, None)
+        else:
+            self.settings.day_sleep[day] = sleep
+        return self._changed(now)
+
+    def dates_off(self, now: float, value: Any, source: str) -> Effects:
+        if not isinstance(value, list) or len(value) > MAX_DATES_OFF:
+            return [fx.RejectCommand("dates_off", f"expected a list of up to {MAX_DATES_OFF} dates, not {value!r}")]
+        try:
+            dates = sorted({parse_date(item) for item in value})
+        except ValueError as exc:
+            return [fx.RejectCommand("dates_off", str(exc))]
+        self.settings.dates_off = dates
+        return self._changed(now)
+
+    def enabled(self, now: float, value: Any, source: str) -> Effects:
+        if not isinstance(value, bool):
+            return [fx.RejectCommand("routine", f"expected true or false, not {value!r}")]
+        self.settings.routine_enabled = value
+        return self._changed(now)
