@@ -1,4 +1,4 @@
-"""The experiment policy (device/journal/policy.py): pure, seeded, checked against exact Beta figures."""
+"""The experiment policy (device/core/policy.py): pure, seeded, checked against exact Beta figures."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from device.journal import policy
+from device.core import policy
 
 NAMES = ("rain", "brushing", "tapping", "ocean")
 

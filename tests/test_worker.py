@@ -120,3 +120,14 @@ def test_rescan_command_refreshes_the_trigger_list() -> None:
     assert adapters.hub.state["triggers"] == ["rain", "my-fan"]
     worker.post(ev.Shutdown())
     thread.join(2)
+
+
+def test_a_held_simulated_clock_stands_still_until_released() -> None:
+    from device.runtime.clock import ScaledClock
+
+    clock = ScaledClock(speed=600, start=1000.0, held=True)
+    time.sleep(0.05)
+    assert clock.now() == 1000.0
+    clock.release()
+    time.sleep(0.05)
+    assert 1000.0 + 0.04 * 600 < clock.now() < 1000.0 + 1.0 * 600

@@ -10,7 +10,6 @@ the worker asks :meth:`Controller.next_deadline` and calls
 from __future__ import annotations
 
 import datetime as dt
-import math
 import random
 from collections.abc import Callable
 from typing import Any
@@ -19,19 +18,18 @@ from device.config.schema import ButtonConfig, Config
 from device.core import effects as fx
 from device.core import events as ev
 from device.core import room as room_meaning
+from device.core.experiment import Experiment
 from device.core.gestures import GestureClassifier, GestureKind, GestureTiming
+from device.core.lamp_actions import LAMP_ON_FADE, LampActions
 from device.core.overrides import routine_actions
 from device.core.routine import TIMERS as ROUTINE_TIMERS
 from device.core.routine import Routine
 from device.core.schedule import iso
+from device.core.settings_actions import SettingsActions
 from device.core.state import DeviceState, SessionState, Settings
-from device.journal import policy
 
-LAMP_ON_FADE = 1.0  # s, lamp toggles and the fade to the evening level
 MIN_SESSION = 60.0  # s, the shortest session a late start may leave
 SHUTDOWN_FADE = 0.8  # s, sound and lamp at SIGTERM (systemd waits, the user should not hear a cut)
-VOLUME_STEP = 5.0
-BREATHE_LEAD_IN = 3.0  # s, the lamp's glide to the breathing light's low level (the lamp's own constant)
 
 Effects = list[fx.Effect]
 
@@ -53,8 +51,11 @@ class Controller:
         self.tz = tz
         self.rng = rng if rng is not None else random.Random()  # the experiment's draws; seeded in tests
         self.state = DeviceState(settings=settings)
-        self._timers: dict[str, float] = {}
+        self.timers: dict[str, float] = {}
         self.routine = Routine(self)
+        self.lamp = LampActions(self)
+        self.experiment = Experiment(self)
+        self.settings_actions = SettingsActions(self)
         timing = GestureTiming(
             debounce=config.buttons.debounce_ms / 1000,
             double_window=config.buttons.double_press_ms / 1000,
@@ -72,17 +73,8 @@ class Controller:
             "next_trigger": self._next_trigger_action,
             "trigger": self._set_trigger,
             "good_night": self._good_night,
-            "lamp_toggle": self._lamp_toggle,
-            "lamp": self._lamp_command,
-            "lamp_effect": self._lamp_effect,
-            "volume_up": self._volume_step(+VOLUME_STEP),
-            "volume_down": self._volume_step(-VOLUME_STEP),
-            "volume": self._set_volume,
-            "volume_step": lambda now, value, source: self._set_volume(
-                now, self.state.settings.volume + float(value), source
-            ),
-            "session_minutes": self._set_session_minutes,
-            "rate": self._rate,
+            **self.lamp.actions(),  # lamp_toggle, lamp, lamp_effect
+            **self.settings_actions.actions(),  # volume_*, session_minutes, rate
             "rescan_triggers": lambda now, value, source: [fx.RescanTriggers()],
             "none": lambda now, value, source: [],
             **routine_actions(self.routine),  # skip_tonight, tonight_sleep, day_sleep, dates_off, routine
@@ -121,7 +113,7 @@ class Controller:
         return out
 
     def next_deadline(self) -> float | None:
-        times = list(self._timers.values())
+        times = list(self.timers.values())
         times += [t for g in self._gestures.values() if (t := g.deadline()) is not None]
         return min(times) if times else None
 
@@ -131,9 +123,9 @@ class Controller:
         for name, classifier in self._gestures.items():
             for gesture in classifier.due(now):
                 out += self._gesture(name, gesture, now)
-        for name, when in sorted(self._timers.items(), key=lambda item: item[1]):
-            if when <= now and self._timers.get(name) == when:
-                del self._timers[name]
+        for name, when in sorted(self.timers.items(), key=lambda item: item[1]):
+            if when <= now and self.timers.get(name) == when:
+                del self.timers[name]
                 out += self._timer_due(name, when, now)
         return out
 
@@ -157,7 +149,7 @@ class Controller:
             return out + ended
         if gesture in ("single", "double") and self._in_morning_window(now):
             rating = "good" if gesture == "single" else "bad"
-            return out + self._rate(now, rating, "button")
+            return out + self.settings_actions.rate(now, rating, "button")
         action = getattr(self._buttons[button], gesture)
         return out + self._command(action, None, "button", now)
 
@@ -216,7 +208,7 @@ class Controller:
         """
         if self.state.session.active:
             return []
-        picks = self._experiment(not trigger, minutes is None)
+        picks = self.experiment.picks(not trigger, minutes is None)
         trigger = trigger or (picks["trigger"].value if "trigger" in picks else "")
         if not trigger:
             return [fx.RejectCommand("session", "no playable trigger in the library")]
@@ -237,9 +229,9 @@ class Controller:
         self.state.session.sunset_at = sunset_at
         sunset = picks.get("sunset_minutes")
         self.state.session.sunset_s = 60.0 * float(sunset.value) if sunset else None
-        self._timers["sunset"] = sunset_at
-        self._timers["session_fade"] = max(now, ends_at - sounds.fade_out_s)
-        self._timers["session_end"] = ends_at
+        self.timers["sunset"] = sunset_at
+        self.timers["session_fade"] = max(now, ends_at - sounds.fade_out_s)
+        self.timers["session_end"] = ends_at
         started = {
             "trigger": trigger,
             "source": source,
@@ -252,69 +244,9 @@ class Controller:
             fx.PersistSettings(self.state.settings.to_dict()),
             fx.PublishEvent("session_started", started),
             *room_meaning.session_start_effects(self.state.room),
-            fx.JournalRecord("session_start", self._session_record(trigger, source, now, length, picks)),
+            fx.JournalRecord("session_start", self.experiment.session_record(trigger, source, now, length, picks)),
             *self.routine.session_started(now),
         ]
-
-    def _session_record(
-        self, trigger: str, source: str, now: float, length: float, picks: dict[str, policy.Pick]
-    ) -> dict[str, Any]:
-        room = self.state.room
-        sunset = self.state.session.sunset_s
-        choice = {dimension: pick.to_dict() for dimension, pick in picks.items()}
-        choice.setdefault(
-            "trigger", {"value": trigger, "how": "asked", "why": f"trigger {trigger}: asked for ({source})"}
-        )
-        return {
-            "trigger": trigger,
-            "source": source,
-            "start": now,
-            "planned": length,
-            "night": (dt.datetime.fromtimestamp(now, self.tz) - dt.timedelta(hours=12)).date().isoformat(),
-            "volume": self.state.settings.volume,
-            "sunset_minutes": None if sunset is None else sunset / 60,
-            "room": {
-                "temperature_c": room.temperature_c,
-                "humidity": room.humidity,
-                "lux": room.lamp_free_lux if room.lamp_free_lux is not None else room.lux,
-                "at": room.at,
-                "not_ready": list(room.not_ready),
-            },
-            "choice": choice,
-        }
-
-    def _experiment(self, trigger: bool, minutes: bool) -> dict[str, policy.Pick]:
-        """Tonight's choices by the experiment policy: the trigger, and the lengths it also varies."""
-        journal = self.config.journal
-        also = journal.also_vary if journal.policy != "fixed" else []  # "fixed": lengths stay as set
-        wanted = {
-            "trigger": trigger,
-            "session_minutes": minutes and "session_minutes" in also,
-            "sunset_minutes": "sunset_minutes" in also,
-        }
-        return {dim: pick for dim, on in wanted.items() if on and (pick := self._pick(dim)) is not None}
-
-    def _pick(self, dimension: str) -> policy.Pick | None:
-        journal = self.config.journal
-        counts = self.state.rating_counts.get(dimension, {})
-        if dimension == "trigger":
-            excluded = (*self.config.sounds.exclude, *self.state.broken_triggers)
-            settings = self.state.settings
-            return policy.choose(
-                dimension,
-                self.state.triggers,
-                counts,
-                self.rng,
-                journal.policy,
-                pinned=settings.trigger,
-                excluded=excluded,
-                last=settings.last_trigger,
-            )
-        if dimension == "session_minutes":
-            options, last = journal.session_minutes_choices, str(self.state.settings.session_minutes)
-        else:
-            options, last = journal.sunset_minutes_choices, ""
-        return policy.choose(dimension, [str(o) for o in options], counts, self.rng, journal.policy, last=last)
 
     def _stop_session(self, now: float, source: str, reason: str, fade: float | None = None) -> Effects:
         session = self.state.session
@@ -322,7 +254,7 @@ class Controller:
             return []
         fade = self.config.sounds.fade_out_s if fade is None else fade
         for name in ("sunset", "session_fade", "session_end"):
-            self._timers.pop(name, None)
+            self.timers.pop(name, None)
         lamp_moving = self.state.lamp.fade_end > now
         level = self.state.lamp.level_at(now)
         self.state.lamp.start_fade(now, level, 0.0)
@@ -369,7 +301,7 @@ class Controller:
     def _choose_trigger(self, after: str = "") -> str:
         """The trigger after ``after`` in the library; without ``after``, the experiment policy's choice."""
         if not after:
-            pick = self._pick("trigger")
+            pick = self.experiment.pick("trigger")
             return pick.value if pick is not None else ""
         excluded = set(self.config.sounds.exclude) | set(self.state.broken_triggers)
         names = [t for t in self.state.triggers if t not in excluded]
@@ -387,92 +319,6 @@ class Controller:
         self.state.lamp.start_fade(now, 0.0, fade, "ease")
         out += [fx.LampFade(0.0, fade, "ease"), fx.PublishEvent("good_night", {"source": source})]
         return out
-
-    def _lamp_toggle(self, now: float, value: Any, source: str) -> Effects:
-        target = 0.0 if self.state.lamp.target > 0 else self.config.lamp.on_level
-        return self._lamp_to(now, target, LAMP_ON_FADE)
-
-    def _lamp_command(self, now: float, value: Any, source: str) -> Effects:
-        value = dict(value or {})
-        on = value.get("on", True)
-        transition = float(value.get("transition") if value.get("transition") is not None else LAMP_ON_FADE)
-        if not on:
-            return self._lamp_to(now, 0.0, transition)
-        level = value.get("level")
-        if level is None:
-            current = self.state.lamp.target
-            level = current if current > 0 else self.config.lamp.on_level
-        return self._lamp_to(now, float(level), transition)
-
-    def _lamp_to(self, now: float, level: float, duration: float) -> Effects:
-        if not math.isfinite(level) or not math.isfinite(duration):
-            return [fx.RejectCommand("lamp", "level and transition must be finite numbers")]
-        level = min(max(level, 0.0), self.config.lamp.max_level)
-        self._timers.pop("sunset", None)  # the user wins over the sunset tonight
-        self.state.lamp.start_fade(now, level, duration, "ease")
-        self.state.lamp.effect = "none"
-        return [fx.LampFade(level, duration, "ease"), *self.routine.user_lamp(now, level)]
-
-    def _lamp_effect(self, now: float, value: Any, source: str) -> Effects:
-        """``"breathe"`` starts the breathing light; ``"none"`` stops an effect where the lamp is."""
-        effect = str(value)
-        if effect == "none":
-            self._timers.pop("lamp_effect_end", None)
-            self.state.lamp.effect = "none"
-            return self._lamp_to(now, self.state.lamp.level_at(now), 0.0)
-        if effect != "breathe":
-            return [fx.RejectCommand("lamp_effect", f"unknown lamp effect {effect!r}; known: breathe, none")]
-        lamp = self.config.lamp
-        low, high = min(lamp.breathe_low, lamp.max_level), min(lamp.breathe_high, lamp.max_level)
-        duration = 60.0 * lamp.breathe_minutes
-        self._timers.pop("sunset", None)
-        self.state.lamp.start_fade(now, low, BREATHE_LEAD_IN, "ease")
-        self.state.lamp.effect = "breathe"
-        self._timers["lamp_effect_end"] = now + duration
-        return [fx.LampBreathe(low, high, duration, lamp.breathe_start_bpm, lamp.breathe_end_bpm)]
-
-    def _volume_step(self, step: float) -> Callable[[float, Any, str], Effects]:
-        def handler(now: float, value: Any, source: str) -> Effects:
-            return self._set_volume(now, self.state.settings.volume + step, source)
-
-        return handler
-
-    def _set_volume(self, now: float, value: Any, source: str) -> Effects:
-        volume = float(value)
-        if not math.isfinite(volume):
-            return [fx.RejectCommand("volume", "volume must be a finite number")]
-        volume = min(max(volume, 0.0), self.config.sounds.max_volume)
-        self.state.settings.volume = volume
-        return [
-            fx.SetVolume(volume, 0.5),
-            fx.PersistSettings(self.state.settings.to_dict()),
-            *self.routine.user_volume(now, volume),
-        ]
-
-    def _set_session_minutes(self, now: float, value: Any, source: str) -> Effects:
-        routine = self.config.routine
-        minutes = int(value)
-        if not routine.min_session_minutes <= minutes <= routine.max_session_minutes:
-            return [
-                fx.RejectCommand(
-                    "session_minutes",
-                    f"{minutes} is outside {routine.min_session_minutes}..{routine.max_session_minutes} minutes",
-                )
-            ]
-        self.state.settings.session_minutes = minutes
-        return [fx.PersistSettings(self.state.settings.to_dict()), *self.routine.replan(now)]
-
-    def _rate(self, now: float, value: Any, source: str) -> Effects:
-        rating = str(value)
-        if rating not in ("good", "bad"):
-            return [fx.RejectCommand("rate", f"rating must be 'good' or 'bad', not {rating!r}")]
-        self.state.last_rating = rating
-        night = (dt.datetime.fromtimestamp(now, self.tz) - dt.timedelta(hours=12)).date().isoformat()
-        return [
-            fx.LampBlink(1 if rating == "good" else 2),
-            fx.JournalRecord("rating", {"night": night, "rating": rating, "source": source, "at": now}),
-            fx.PublishEvent("rated", {"night": night, "rating": rating, "source": source}),
-        ]
 
     # -- other events ------------------------------------------------------------
 
@@ -501,7 +347,7 @@ class Controller:
         out = self._stop_session(now, "device", reason="shutdown", fade=SHUTDOWN_FADE)
         out = [e for e in out if not isinstance(e, fx.LampFade)]
         self.state.shutting_down = True
-        self._timers.clear()
+        self.timers.clear()
         self.state.lamp.start_fade(now, 0.0, SHUTDOWN_FADE)
         return [*out, fx.LampFade(0.0, SHUTDOWN_FADE)]
 

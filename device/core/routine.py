@@ -64,7 +64,7 @@ class Routine:
 
     def replan(self, now: float) -> Effects:
         """Set the routine's timers from the plan; call after anything that changes it."""
-        sched, st, timers, tz = self.schedule(), self.state, self.ctl._timers, self.ctl.tz
+        sched, st, timers, tz = self.schedule(), self.state, self.ctl.timers, self.ctl.tz
         night = sched.night_of(now)
         st.night, st.tonight_sleep = night.isoformat(), str(sched.sleep_time(night))
         st.tonight_skipped = sched.skipped(night)
@@ -110,7 +110,7 @@ class Routine:
         day_minutes = getattr(self.config, WEEKDAYS[night.night.weekday()]).session_minutes or None
         out = self.ctl.start_session(now, "schedule", minutes=day_minutes, planned_start=night.winddown_at)
         if self.config.breathe and self.ctl.state.session.active:
-            out += self.ctl._lamp_effect(now, "breathe", "schedule")  # the sunset follows when it ends
+            out += self.ctl.lamp.effect(now, "breathe", "schedule")  # the sunset follows when it ends
             self._breathing = True
         return out
 
@@ -118,7 +118,7 @@ class Routine:
         """The breathing light has ended: the routine's sunset goes on from where it left the lamp."""
         session = self.ctl.state.session
         if self._breathing and session.active and self.state.lamp_user is None:
-            self.ctl._timers["sunset"] = now
+            self.ctl.timers["sunset"] = now
         self._breathing = False
         return []
 
@@ -133,19 +133,19 @@ class Routine:
         self._start_volume = self.ctl.state.settings.volume
         self._sunset_s = session.sunset_s
         if self.config.end_volume < 1.0:
-            self.ctl._timers["volume_ease"] = min(now + sounds.fade_in_s, session.ends_at)
+            self.ctl.timers["volume_ease"] = min(now + sounds.fade_in_s, session.ends_at)
         return [self.persist()]
 
     def session_stopped(self, reason: str) -> Effects:
         """The session was stopped before its time limit (user, good night, failure, shutdown)."""
-        self.ctl._timers.pop("volume_ease", None)
+        self.ctl.timers.pop("volume_ease", None)
         if reason == "shutdown":  # keep the record: the next start resumes the session
             return []
         return [self.persist()]
 
     def session_ended(self, when: float, trigger: str) -> Effects:
         """The session reached its time limit: the night sound follows, if configured."""
-        self.ctl._timers.pop("volume_ease", None)
+        self.ctl.timers.pop("volume_ease", None)
         out: Effects = [self.persist()]
         if self.config.allnight:
             out += self._start_allnight(when, trigger)
@@ -170,7 +170,7 @@ class Routine:
         """The user set the volume: the easing stops for this session."""
         if not self.ctl.state.session.active:
             return []
-        self.ctl._timers.pop("volume_ease", None)
+        self.ctl.timers.pop("volume_ease", None)
         self.state.volume_user = volume
         return [self.persist()]
 
@@ -229,8 +229,8 @@ class Routine:
         self._start_volume, self._sunset_s = record.volume, record.sunset_s
         self.state.lamp_user, self.state.volume_user = record.lamp_user, record.volume_user
         level, volume = self._resumed_lamp(record, now), self._resumed_volume(record, now)
-        ctl._timers["session_fade"] = max(now, record.ends_at - sounds.fade_out_s)
-        ctl._timers["session_end"] = record.ends_at
+        ctl.timers["session_fade"] = max(now, record.ends_at - sounds.fade_out_s)
+        ctl.timers["session_end"] = record.ends_at
         resumed = {
             "trigger": trigger,
             "source": record.started_by,
@@ -254,7 +254,7 @@ class Routine:
             sunset_at = record.started_at + self.ctl.EVENING_FADE
             sunset_end = record.ends_at if record.sunset_s is None else min(record.ends_at, sunset_at + record.sunset_s)
             level = sunset_level(evening, night, sunset_at, sunset_end, now + RESUME_FADE)
-            self.ctl._timers["sunset"] = now + RESUME_FADE  # then on down to the night level by its end
+            self.ctl.timers["sunset"] = now + RESUME_FADE  # then on down to the night level by its end
             if record.sunset_s is not None:  # what is left of the experiment's sunset
                 self.ctl.state.session.sunset_s = max(0.0, sunset_end - (now + RESUME_FADE))
         self.ctl.state.lamp.start_fade(now, level, RESUME_FADE, "ease")
@@ -266,7 +266,7 @@ class Routine:
             return record.volume_user
         fade_in = self.ctl.config.sounds.fade_in_s
         if self.config.end_volume < 1.0:
-            self.ctl._timers["volume_ease"] = min(now + fade_in, record.ends_at)
+            self.ctl.timers["volume_ease"] = min(now + fade_in, record.ends_at)
         ease_from = record.started_at + fade_in
         return eased_volume(record.volume, self.config.end_volume, ease_from, record.ends_at, now)
 
@@ -284,7 +284,7 @@ class Routine:
         until = sched.next_local(when, self.config.morning_start)
         if self._wake is not None:
             until = min(until, self._wake.sunrise_at)
-        self.ctl._timers["allnight_end"] = until
+        self.ctl.timers["allnight_end"] = until
         return [
             fx.PlaySound(chosen, self.config.allnight_volume, ALLNIGHT_FADE),
             fx.PublishEvent("allnight_started", {"trigger": chosen, "until": iso(until, self.ctl.tz)}),
@@ -314,9 +314,9 @@ class Routine:
         ]
         self.state.sunrise = True
         if self.config.wake_sound:
-            ctl._timers["wake_sound"] = max(now, wake.wake_at - WAKE_SOUND_FADE)
+            ctl.timers["wake_sound"] = max(now, wake.wake_at - WAKE_SOUND_FADE)
         if self.config.morning_hold_minutes:
-            ctl._timers["morning_off"] = wake.wake_at + 60.0 * self.config.morning_hold_minutes
+            ctl.timers["morning_off"] = wake.wake_at + 60.0 * self.config.morning_hold_minutes
         self._wake = None
         return out + self.replan(now)
 
@@ -335,7 +335,7 @@ class Routine:
     def _end_sunrise(self, now: float | None = None, fade: float = PRESS_FADE) -> Effects:
         """End the sunrise; with ``now``, fade its light and wake sound out, else leave the lamp be."""
         for name in ("wake_sound", "morning_off"):
-            self.ctl._timers.pop(name, None)
+            self.ctl.timers.pop(name, None)
         self.state.sunrise = False
         out: Effects = []
         if self._wake_sound and not self.ctl.state.session.active:
@@ -348,10 +348,10 @@ class Routine:
 
     def _quiet_night_and_morning(self) -> None:
         """A session starts: the night sound and the sunrise give way (the session replaces the sound)."""
-        self.ctl._timers.pop("allnight_end", None)
+        self.ctl.timers.pop("allnight_end", None)
         self.state.allnight = False
         for name in ("wake_sound", "morning_off"):
-            self.ctl._timers.pop(name, None)
+            self.ctl.timers.pop(name, None)
         self.state.sunrise, self._wake_sound = False, False
 
     def press(self, now: float) -> Effects | None:
@@ -359,7 +359,7 @@ class Routine:
         if self.state.sunrise:
             return [*self._end_sunrise(now), fx.PublishEvent("sunrise_stopped", {"source": "button"})]
         if self.state.allnight and not self.ctl.state.session.active:
-            self.ctl._timers.pop("allnight_end", None)
+            self.ctl.timers.pop("allnight_end", None)
             self.state.allnight = False
             return [fx.FadeOutSound(PRESS_FADE), fx.PublishEvent("allnight_stopped", {"source": "button"})]
         return None
@@ -367,7 +367,7 @@ class Routine:
     def good_night(self, now: float, fade: float) -> Effects:
         """Good night: the night sound and the wake sound go too (the controller fades the lamp)."""
         sound_on = (self.state.allnight or self._wake_sound) and not self.ctl.state.session.active
-        self.ctl._timers.pop("allnight_end", None)
+        self.ctl.timers.pop("allnight_end", None)
         self.state.allnight = False
         if self.state.sunrise:
             self._end_sunrise()

@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from device.config.schema import WEEKDAYS, Config
+from device.core.policy import credible_interval, posterior_mean
 from device.journal.nights import Night, clock_text, minutes_after_noon
-from device.journal.policy import credible_interval, posterior_mean
 
 GOOD_MEAN = 0.6  # a trigger whose posterior mean is above this "works for you"
 BAD_MEAN = 0.35

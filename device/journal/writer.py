@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from device.core import events as ev
+from device.core.policy import favourite
 from device.journal import store
 from device.journal.nights import group_nights, rating_counts
-from device.journal.policy import favourite
 from device.journal.summary import routine_streak
 
 log = logging.getLogger(__name__)

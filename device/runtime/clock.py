@@ -45,14 +45,21 @@ class RealClock:
 class ScaledClock:
     """Device time that starts at ``start`` and runs ``speed`` times faster than real time."""
 
-    def __init__(self, speed: float = 1.0, start: float | None = None) -> None:
+    def __init__(self, speed: float = 1.0, start: float | None = None, held: bool = False) -> None:
         if not speed > 0:
             raise ValueError(f"speed must be above 0, not {speed}")
         self.speed = float(speed)
         self._start = time.time() if start is None else start
-        self._origin = time.monotonic()
+        self._origin: float | None = None if held else time.monotonic()
+
+    def release(self) -> None:
+        """Start a held clock running (the daemon does it once it is up, so start-up costs no device time)."""
+        if self._origin is None:
+            self._origin = time.monotonic()
 
     def now(self) -> float:
+        if self._origin is None:
+            return self._start
         return self._start + (time.monotonic() - self._origin) * self.speed
 
     def real_seconds(self, device_seconds: float) -> float:

@@ -116,7 +116,10 @@ class Notifier:
 
 
 def run_daemon(config: Config, options: RunOptions) -> int:
-    clock: Clock = ScaledClock(options.speed, options.start) if options.simulate else RealClock()
+    # The simulated clock stands still while the parts start up (mixer, sensor detection), so
+    # at --speed 600 a slow start does not eat device minutes and a wind-down stays on time.
+    sim_clock = ScaledClock(options.speed, options.start, held=True) if options.simulate else None
+    clock: Clock = sim_clock if sim_clock is not None else RealClock()
     state_dir = options.state_dir
     state_dir.mkdir(parents=True, exist_ok=True)
     settings, settings_file = load_settings(config, state_dir)
@@ -163,6 +166,8 @@ def run_daemon(config: Config, options: RunOptions) -> int:
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     thread = threading.Thread(target=worker.run, name="hushlight-worker", daemon=True)
+    if sim_clock is not None:
+        sim_clock.release()
     thread.start()
     mode = f"simulation at {options.speed:g}x" if options.simulate else "hardware"
     log.info("hushlight ready (%s, device %s, state in %s)", mode, config.device.id, state_dir)
