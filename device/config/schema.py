@@ -126,6 +126,19 @@ class MqttConfig(Section, frozen=True):
     max_payload_bytes: Annotated[
         int, Meta(ge=64, le=1_048_576, description="Longest command payload accepted", extra={"unit": "bytes"})
     ] = 16384
+    brightness_scale: Annotated[
+        int,
+        Meta(ge=1, le=65535, description="Lamp brightness in commands and state runs 0..this", extra={"unit": ""}),
+    ] = 255
+    max_commands_per_s: Annotated[
+        float,
+        Meta(
+            ge=1,
+            le=1000,
+            description="Hub commands accepted per second (bursts of 5x allowed); more are refused",
+            extra={"unit": "1/s"},
+        ),
+    ] = 20.0
 
 
 class LampConfig(Section, frozen=True):

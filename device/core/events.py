@@ -63,6 +63,11 @@ class HubConnection:
 
 
 @dataclass(frozen=True)
+class RefreshState:
+    """Nothing changed in the core, but a watcher (the hub, during a fade) wants a fresh state snapshot."""
+
+
+@dataclass(frozen=True)
 class RoomReading:
     """One smoothed reading per quantity; ``None`` means that sensor is unavailable."""
 
@@ -111,6 +116,7 @@ Event = (
     | AdapterFailed
     | AdapterRecovered
     | HubConnection
+    | RefreshState
     | RoomReading
     | JournalStats
     | Resume

@@ -77,7 +77,18 @@ def build_player(config: Config, simulate: bool, clock: Clock, state_dir: Path) 
 
 
 def build_hub(config: Config, simulate: bool, post: Post, clock: Clock, state_dir: Path) -> Hub:
-    return NullHub()
+    """The MQTT hub, connecting in the background; a :class:`NullHub` when MQTT is off or cannot be set up."""
+    if not config.mqtt.enabled:
+        return NullHub()
+    from device.hub.mqtt import HubSetupError, MqttHub
+
+    try:
+        hub = MqttHub(config, post, clock, state_dir)
+    except HubSetupError as exc:
+        log.error("%s; running without the hub", exc)
+        return NullHub()
+    hub.start()
+    return hub
 
 
 def build_journal(config: Config, state_dir: Path) -> Journal:

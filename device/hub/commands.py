@@ -1,0 +1,285 @@
+"""Hub command topics: payload bytes in, a validated :class:`Command` or a reason out.
+
+Pure functions, no I/O. Every check happens here, before anything reaches the
+core: size, UTF-8, JSON shape and depth, NaN / infinity, types and ranges, and
+trigger names looked up in the library (never used as paths). The core still
+clamps to the configured limits, so nothing out of range reaches the hardware
+even if a check here were missed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from device.config.schema import WEEKDAYS, Config
+from device.core.events import Command
+
+MAX_JSON_DEPTH = 4
+MAX_TRANSITION_S = 3600.0
+LAMP_EFFECTS = ("none", "breathe")
+BUTTON_ACTIONS = (
+    "toggle_session",
+    "start_session",
+    "stop_session",
+    "next_trigger",
+    "good_night",
+    "lamp_toggle",
+    "volume_up",
+    "volume_down",
+)
+_NUMBER = re.compile(r"^-?(0|[1-9][0-9]{0,8})(\.[0-9]{1,6})?$")
+_SLEEP = re.compile(r"^(off|([01][0-9]|2[0-3]):[0-5][0-9])$")
+_ON = {"on", "true", "1"}
+_OFF = {"off", "false", "0"}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What the commands may ask for, from the config (and the library, at run time)."""
+
+    max_bytes: int
+    max_volume: float
+    min_session: int
+    max_session: int
+    brightness_scale: int
+
+    @classmethod
+    def from_config(cls, config: Config) -> Limits:
+        return cls(
+            max_bytes=config.mqtt.max_payload_bytes,
+            max_volume=config.sounds.max_volume,
+            min_session=config.routine.min_session_minutes,
+            max_session=config.routine.max_session_minutes,
+            brightness_scale=config.mqtt.brightness_scale,
+        )
+
+
+class Rejected(ValueError):
+    """A command payload that must not reach the core; ``str()`` is the reason."""
+
+
+Parser = Callable[[str, Limits, tuple[str, ...]], Command]
+
+
+def parse(topic_suffix: str, payload: bytes, limits: Limits, triggers: tuple[str, ...]) -> Command:
+    """The command for ``payload`` on ``<base>/<topic_suffix>``; raises :class:`Rejected`."""
+    parser = PARSERS.get(topic_suffix)
+    if parser is None:
+        raise Rejected(f"unknown command topic {topic_suffix!r}")
+    if len(payload) > limits.max_bytes:
+        raise Rejected(f"payload of {len(payload)} bytes is over the limit of {limits.max_bytes}")
+    try:
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Rejected(f"payload is not valid UTF-8 (byte {exc.start})") from None
+    return parser(text.strip(), limits, triggers)
+
+
+def excerpt(payload: bytes, size: int = 64) -> str:
+    """A short, printable, safe-to-log piece of a payload."""
+    text = payload[:size].decode("utf-8", errors="replace")
+    text = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return text + ("…" if len(payload) > size else "")
+
+
+# -- building blocks ------------------------------------------------------------
+
+
+def _depth_ok(text: str, limit: int) -> bool:
+    """True if the JSON text nests no deeper than ``limit`` (checked before parsing)."""
+    depth, in_string, escaped = 0, False, False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return False
+        elif ch in "]}":
+            depth -= 1
+    return True
+
+
+def _reject_constant(name: str) -> Any:
+    raise Rejected(f"{name} is not a number we accept")
+
+
+def load_json(text: str) -> Any:
+    """JSON with no NaN / Infinity, no huge numbers and a bounded depth."""
+    if not _depth_ok(text, MAX_JSON_DEPTH):
+        raise Rejected(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+    try:
+        return json.loads(text, parse_constant=_reject_constant, parse_int=_small_int, parse_float=_finite_float)
+    except json.JSONDecodeError as exc:
+        raise Rejected(f"malformed JSON: {exc.msg} at position {exc.pos}") from None
+
+
+def _small_int(text: str) -> int:
+    if len(text.lstrip("-")) > 9:
+        raise Rejected(f"number {text[:20]!r} is too large")
+    return int(text)
+
+
+def _finite_float(text: str) -> float:
+    if len(text) > 32:
+        raise Rejected(f"number {text[:20]!r} is too long")
+    value = float(text)
+    if not math.isfinite(value):
+        raise Rejected(f"number {text!r} is not finite")
+    return value
+
+
+def number(value: Any, what: str, low: float, high: float) -> float:
+    """A finite number (JSON number or plain decimal text) within ``low..high``."""
+    if isinstance(value, str):
+        if not _NUMBER.match(value):
+            raise Rejected(f"{what} must be a number, not {value[:32]!r}")
+        value = float(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise Rejected(f"{what} must be a number, not {type(value).__name__}")
+    if not math.isfinite(value) or not low <= value <= high:
+        raise Rejected(f"{what} {value!r} is outside {low:g}..{high:g}")
+    return float(value)
+
+
+def switch(text: str, what: str) -> bool:
+    word = text.lower()
+    if word in _ON:
+        return True
+    if word in _OFF:
+        return False
+    raise Rejected(f"{what} must be ON or OFF, not {text[:32]!r}")
+
+
+def press(text: str, what: str) -> None:
+    if text not in ("", "PRESS"):
+        raise Rejected(f"{what} takes PRESS (or an empty payload), not {text[:32]!r}")
+
+
+def sleep_time(text: str, what: str) -> str:
+    value = text.lower() if text.lower() == "off" else text
+    if not _SLEEP.match(value):
+        raise Rejected(f'{what} must be "HH:MM" (24 h) or "off", not {text[:32]!r}')
+    return value
+
+
+# -- one parser per topic -------------------------------------------------------
+
+
+def _lamp(text: str, limits: Limits, triggers: tuple[str, ...]) -> Command:
+    upper = text.upper()
+    if upper in ("ON", "OFF"):
+        return Command("lamp", {"on": upper == "ON", "level": None, "transition": None})
+    if upper == "TOGGLE":
+        return Command("lamp_toggle")
+    data = load_json(text)
+    if not isinstance(data, dict):
+        raise Rejected("lamp takes ON, OFF, TOGGLE or a JSON object")
+    unknown = sorted(set(data) - {"state", "brightness", "level", "transition", "effect"})
+    if unknown:
+        raise Rejected(f"lamp does not support {', '.join(repr(k[:32]) for k in unknown)}")
+    value: dict[str, Any] = {"on": True, "level": None, "transition": None}
+    state = data.get("state", "ON")
+    if not isinstance(state, str) or state.upper() not in ("ON", "OFF"):
+        raise Rejected('lamp "state" must be "ON" or "OFF"')
+    value["on"] = state.upper() == "ON"
+    if "brightness" in data and "level" in data:
+        raise Rejected('lamp takes "brightness" or "level", not both')
+    if "brightness" in data:
+        scale = limits.brightness_scale
+        value["level"] = number(data["brightness"], "brightness", 0, scale) * 100.0 / scale
+    elif "level" in data:
+        value["level"] = number(data["level"], "level", 0, 100)
+    if "transition" in data:
+        value["transition"] = number(data["transition"], "transition", 0, MAX_TRANSITION_S)
+    if "effect" in data:
+        effect = data["effect"]
+        if effect not in LAMP_EFFECTS:
+            raise Rejected(f"lamp effect must be one of {', '.join(LAMP_EFFECTS)}")
+        value["effect"] = effect
+    return Command("lamp", value)
+
+
+def _session(text: str, limits: Limits, triggers: tuple[str, ...]) -> Command:
+    if text.upper() == "TOGGLE":
+        return Command("toggle_session")
+    return Command("session", switch(text, "session"))
+
+
+def _trigger(text: str, limits: Limits, triggers: tuple[str, ...]) -> Command:
+    if text not in triggers:
+        shown = text[:64] if text.isprintable() else excerpt(text.encode())
+        raise Rejected(f"unknown trigger {shown!r}: the library has {', '.join(triggers) or 'none'}")
+    return Command("trigger", text)
+
+
+def _volume(text: str, limits: Limits, triggers: tuple[str, ...]) -> Command:
+    return Command("volume", number(text, "volume", 0, limits.max_volume))
+
+
+def _session_minutes(text: str, limits: Limits, triggers: tuple[str, ...]) -> Command:
+    minutes = number(text, "session length", limits.min_session, limits.max_session)
+    if not minutes.is_integer():
+        raise Rejected(f"session length must be whole minutes, not {minutes:g}")
+    return Command("session_minutes", int(minutes))
+
+
+def _rate(text: str, limits: Limits, triggers: tuple[str, ...]) -> Command:
+    if text.lower() not in ("good", "bad"):
+        raise Rejected(f"rating must be good or bad, not {text[:32]!r}")
+    return Command("rate", text.lower())
+
+
+def _button(action: str, value: Any = None) -> Parser:
+    def parser(text: str, limits: Limits, triggers: tuple[str, ...]) -> Command:
+        press(text, action)
+        return Command(action, value)
+
+    return parser
+
+
+def _skip_tonight(text: str, limits: Limits, triggers: tuple[str, ...]) -> Command:
+    return Command("skip_tonight", True if text in ("", "PRESS") else switch(text, "skip_tonight"))
+
+
+def _action(text: str, limits: Limits, triggers: tuple[str, ...]) -> Command:
+    if text not in BUTTON_ACTIONS:
+        raise Rejected(f"action must be one of {', '.join(BUTTON_ACTIONS)}")
+    return Command(text)
+
+
+def _day(day: str) -> Parser:
+    def parser(text: str, limits: Limits, triggers: tuple[str, ...]) -> Command:
+        return Command("day_sleep", {"day": day, "sleep": sleep_time(text, f"{day}'s sleep time")})
+
+    return parser
+
+
+PARSERS: dict[str, Parser] = {
+    "lamp/set": _lamp,
+    "session/set": _session,
+    "trigger/set": _trigger,
+    "next_trigger/set": _button("next_trigger"),
+    "good_night/set": _button("good_night"),
+    "volume/set": _volume,
+    "session_minutes/set": _session_minutes,
+    "routine/set": lambda text, limits, triggers: Command("routine", switch(text, "routine")),
+    "skip_tonight/set": _skip_tonight,
+    "tonight_sleep/set": lambda text, limits, triggers: Command("tonight_sleep", sleep_time(text, "tonight's sleep")),
+    "rate/set": _rate,
+    "action/set": _action,
+    **{f"sleep/{day}/set": _day(day) for day in WEEKDAYS},
+}
+"""Every command topic (relative to the base topic) and its parser."""

@@ -1,0 +1,355 @@
+"""Home Assistant MQTT discovery: what to publish, as plain data (no I/O).
+
+Two modes, as the config says: one device-based config (``<prefix>/device/<node>/config``
+with ``cmps``, Home Assistant 2024.11 and later), or one config per entity
+(``<prefix>/<platform>/<node>/<key>/config``, older Home Assistant and other consumers).
+Unique ids are ``hushlight_<device id>_<key>`` and never change; what was
+published last is remembered (:class:`Published`) so that an entity that no
+longer exists is removed the way Home Assistant documents, not left as a ghost.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from device import __version__
+from device.config.schema import WEEKDAYS, Config
+from device.hub.commands import LAMP_EFFECTS
+
+GESTURES = ("single", "double", "long")
+NOT_READY = {  # reason in state.room.not_ready -> (name, binary sensor device class, needs)
+    "too_warm": ("Room too warm", "heat", "temperature"),
+    "too_cold": ("Room too cold", "cold", "temperature"),
+    "too_humid": ("Room too humid", "moisture", "temperature"),
+    "too_dry": ("Room too dry", "problem", "temperature"),
+    "too_bright": ("Room too bright", "light", "light"),
+}
+REMOVAL_GRACE_S = 7 * 86400.0  # removed components stay as {"p": ...} stubs this long
+ORIGIN = {"name": "hushlight", "sw_version": __version__}
+
+
+@dataclass(frozen=True)
+class Topics:
+    base: str
+    prefix: str
+    node: str
+
+    @classmethod
+    def from_config(cls, config: Config) -> Topics:
+        device_id = config.device.id
+        base = (config.mqtt.base_topic or f"hushlight/{device_id}").rstrip("/")
+        return cls(base=base, prefix=config.mqtt.discovery_prefix.rstrip("/"), node=f"hushlight_{device_id}")
+
+    @property
+    def availability(self) -> str:
+        return f"{self.base}/availability"
+
+    @property
+    def state(self) -> str:
+        return f"{self.base}/state"
+
+    @property
+    def event(self) -> str:
+        return f"{self.base}/event"
+
+    @property
+    def error(self) -> str:
+        return f"{self.base}/error"
+
+    @property
+    def ha_status(self) -> str:
+        return f"{self.prefix}/status"
+
+    def command(self, thing: str) -> str:
+        return f"{self.base}/{thing}/set"
+
+    def device_config(self) -> str:
+        return f"{self.prefix}/device/{self.node}/config"
+
+    def component_config(self, platform: str, key: str) -> str:
+        return f"{self.prefix}/{platform}/{self.node}/{key}/config"
+
+
+@dataclass(frozen=True)
+class Entity:
+    key: str
+    platform: str
+    options: dict[str, Any]
+
+
+@dataclass
+class Published:
+    """What is out there as retained discovery: mode, components, and removal stubs kept for a while."""
+
+    mode: str = "off"
+    components: dict[str, str] = field(default_factory=dict)  # key -> platform
+    removed: dict[str, tuple[str, float]] = field(default_factory=dict)  # key -> (platform, since)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"mode": self.mode, "components": self.components, "removed": self.removed}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Published:
+        if not data:
+            return cls()
+        try:
+            removed = {str(k): (str(v[0]), float(v[1])) for k, v in dict(data.get("removed", {})).items()}
+            components = {str(k): str(v) for k, v in dict(data.get("components", {})).items()}
+            return cls(str(data.get("mode", "off")), components, removed)
+        except (TypeError, ValueError, IndexError):
+            return cls()
+
+
+def device_block(config: Config, topics: Topics) -> dict[str, Any]:
+    return {
+        "identifiers": [topics.node],
+        "name": config.device.name,
+        "model": "Hushlight bedside sleep device",
+        "manufacturer": "Hushlight project",
+        "sw_version": __version__,
+    }
+
+
+def _value(expr: str) -> str:
+    """A template that renders ``expr`` from the state JSON, or ``None`` (unknown) when it is null."""
+    return f"{{% set v = {expr} %}}{{{{ 'None' if v is not defined or v is none else v }}}}"
+
+
+def _switch_template(expr: str) -> str:
+    return f"{{{{ 'ON' if {expr} else 'OFF' }}}}"
+
+
+def entities(config: Config, triggers: tuple[str, ...]) -> list[Entity]:
+    """Every entity this device has with this config and this trigger library."""
+    t = Topics.from_config(config)
+    out = [_lamp(config, t)]
+    if triggers:
+        out.append(_select("trigger", "Trigger", "mdi:waveform", list(triggers), t, _TRIGGER))
+    out += _controls(config, t)
+    out += _sleep_texts(t)
+    out += _sensors(config, t)
+    out += _problems(config, t)
+    out += _gestures(config, t)
+    return out
+
+
+_TRIGGER = "(value_json.session.trigger if value_json.session.active else value_json.settings.last_trigger) or none"
+
+
+def _lamp(config: Config, t: Topics) -> Entity:
+    options: dict[str, Any] = {
+        "name": None,
+        "schema": "json",
+        "command_topic": t.command("lamp"),
+        "state_topic": t.state,
+        "brightness_scale": config.mqtt.brightness_scale,
+        "supported_color_modes": ["brightness"],
+        "effect": True,
+        "effect_list": list(LAMP_EFFECTS),
+        "icon": "mdi:lamp",
+    }
+    return Entity("lamp", "light", options)
+
+
+def _select(key: str, name: str, icon: str, options: list[str], t: Topics, expr: str) -> Entity:
+    return Entity(
+        key,
+        "select",
+        {
+            "name": name,
+            "icon": icon,
+            "options": options,
+            "command_topic": t.command(key if key != "rating" else "rate"),
+            "state_topic": t.state,
+            "value_template": _value(expr),
+        },
+    )
+
+
+def _number(key: str, name: str, low: float, high: float, unit: str, expr: str, t: Topics, **extra: Any) -> Entity:
+    options = {"name": name, "min": low, "max": high, "step": 1, "unit_of_measurement": unit}
+    options |= {"command_topic": t.command(key), "state_topic": t.state, "value_template": _value(expr)}
+    return Entity(key, "number", options | extra)
+
+
+def _controls(config: Config, t: Topics) -> list[Entity]:
+    routine = config.routine
+    return [
+        _number("volume", "Volume", 0, config.sounds.max_volume, "%", "value_json.settings.volume", t, mode="slider"),
+        _number(
+            "session_minutes",
+            "Session length",
+            routine.min_session_minutes,
+            routine.max_session_minutes,
+            "min",
+            "value_json.settings.session_minutes",
+            t,
+            mode="box",
+            device_class="duration",
+        ),
+        Entity(
+            "session",
+            "switch",
+            {
+                "name": "Session",
+                "icon": "mdi:waveform",
+                "command_topic": t.command("session"),
+                "state_topic": t.state,
+                "value_template": _switch_template("value_json.session.active"),
+            },
+        ),
+        Entity(
+            "routine",
+            "switch",
+            {
+                "name": "Wind-down routine",
+                "icon": "mdi:calendar-clock",
+                "command_topic": t.command("routine"),
+                "state_topic": t.state,
+                "value_template": _switch_template("value_json.settings.routine_enabled"),
+            },
+        ),
+        _button("next_trigger", "Next trigger", "mdi:skip-next", t),
+        _button("good_night", "Good night", "mdi:weather-night", t),
+        _button("skip_tonight", "Skip tonight", "mdi:calendar-remove", t),
+        _select("rating", "Last night", "mdi:star", ["good", "bad"], t, "value_json.last_rating or none"),
+    ]
+
+
+def _button(key: str, name: str, icon: str, t: Topics) -> Entity:
+    return Entity(
+        key, "button", {"name": name, "icon": icon, "command_topic": t.command(key), "payload_press": "PRESS"}
+    )
+
+
+def _text(key: str, name: str, command: str, expr: str, t: Topics) -> Entity:
+    options: dict[str, Any] = {"name": name, "icon": "mdi:bed-clock", "command_topic": command, "state_topic": t.state}
+    options |= {"value_template": _value(expr), "min": 2, "max": 5, "pattern": r"^(off|([01]\d|2[0-3]):[0-5]\d)$"}
+    return Entity(key, "text", options)
+
+
+def _sleep_texts(t: Topics) -> list[Entity]:
+    routine = "(value_json.routine | default({}))"
+    out = [_text("tonight_sleep", "Tonight's sleep time", t.command("tonight_sleep"), f"{routine}.tonight_sleep", t)]
+    for day in WEEKDAYS:
+        expr = f"({routine}.days | default({{}})).{day}"
+        out.append(_text(f"sleep_{day}", f"Sleep time {day.capitalize()}", t.command(f"sleep/{day}"), expr, t))
+    return out
+
+
+def _sensor(key: str, name: str, expr: str, t: Topics, **extra: Any) -> Entity:
+    return Entity(key, "sensor", {"name": name, "state_topic": t.state, "value_template": _value(expr)} | extra)
+
+
+def _sensors(config: Config, t: Topics) -> list[Entity]:
+    measure = {"state_class": "measurement"}
+    out = [
+        _sensor(
+            "session_remaining",
+            "Session remaining",
+            "(value_json.session.remaining / 60) | round(1)",
+            t,
+            device_class="duration",
+            unit_of_measurement="min",
+        ),
+        _sensor(
+            "next_wind_down",
+            "Next wind-down",
+            "(value_json.routine | default({})).next_wind_down",
+            t,
+            device_class="timestamp",
+        ),
+    ]
+    chip = config.sensors.temperature
+    if chip != "none":
+        out.append(_sensor("temperature", "Temperature", "value_json.room.temperature_c", t, **measure,
+                           device_class="temperature", unit_of_measurement="°C", suggested_display_precision=1))  # fmt: skip
+        out.append(_sensor("humidity", "Humidity", "value_json.room.humidity", t, **measure,
+                           device_class="humidity", unit_of_measurement="%", suggested_display_precision=0))  # fmt: skip
+    if chip in ("auto", "bme280"):
+        out.append(_sensor("pressure", "Pressure", "value_json.room.pressure_hpa", t, **measure,
+                           device_class="atmospheric_pressure", unit_of_measurement="hPa"))  # fmt: skip
+    if config.sensors.light != "none":
+        out.append(_sensor("illuminance", "Illuminance", "value_json.room.lux", t, **measure,
+                           device_class="illuminance", unit_of_measurement="lx"))  # fmt: skip
+    return out
+
+
+def _problems(config: Config, t: Topics) -> list[Entity]:
+    have = {"temperature": config.sensors.temperature != "none", "light": config.sensors.light != "none"}
+    out = []
+    for reason, (name, device_class, needs) in NOT_READY.items():
+        if have[needs]:
+            options = {"name": name, "device_class": device_class, "state_topic": t.state}
+            options["value_template"] = _switch_template(f"'{reason}' in value_json.room.not_ready")
+            out.append(Entity(reason, "binary_sensor", options))
+    return out
+
+
+def _gestures(config: Config, t: Topics) -> list[Entity]:
+    buttons = ["main"] + (["second"] if config.buttons.second is not None else [])
+    out = []
+    for button in buttons:
+        template = (
+            f"{{% if value_json.event == 'button' and value_json.button == '{button}' %}}"
+            "{{ {'event_type': value_json.gesture} | tojson }}{% endif %}"
+        )
+        name = "Button" if button == "main" else "Second button"
+        options = {"name": name, "device_class": "button", "state_topic": t.event, "value_template": template}
+        out.append(Entity(f"button_{button}", "event", options | {"event_types": list(GESTURES)}))
+    return out
+
+
+# -- messages -----------------------------------------------------------------------
+
+
+def _component(config: Config, t: Topics, entity: Entity) -> dict[str, Any]:
+    """The options every entity carries, in both modes: unique id, entity id, availability, QoS."""
+    suffix = "" if entity.key == "lamp" else f"_{entity.key}"
+    out = dict(entity.options)
+    out["unique_id"] = f"{t.node}_{entity.key}"
+    out["default_entity_id"] = f"{entity.platform}.{t.node}{suffix}"
+    out["availability_topic"] = t.availability
+    if "command_topic" in out:
+        out["qos"] = 1
+    return out
+
+
+Message = tuple[str, bytes]  # (topic, retained payload; b"" removes)
+
+
+def plan(config: Config, triggers: tuple[str, ...], before: Published, now: float) -> tuple[list[Message], Published]:
+    """The retained messages that make Home Assistant's view match this device, and the new record."""
+    t = Topics.from_config(config)
+    mode = config.mqtt.discovery
+    current = entities(config, triggers) if mode != "off" else []
+    after = Published(mode, {e.key: e.platform for e in current})
+    out: list[Message] = []
+    if before.mode == "component" and mode != "component":
+        out += [(t.component_config(p, k), b"") for k, p in before.components.items()]
+    if before.mode == "device" and mode != "device":
+        out.append((t.device_config(), b""))
+    if mode == "component":
+        gone = {k: p for k, p in before.components.items() if k not in after.components}
+        if before.mode == "component":
+            out += [(t.component_config(p, k), b"") for k, p in gone.items()]
+        for entity in current:
+            payload = _component(config, t, entity) | {"device": device_block(config, t), "origin": ORIGIN}
+            out.append((t.component_config(entity.platform, entity.key), _dump(payload)))
+    elif mode == "device":
+        removed = dict(before.removed) if before.mode == "device" else {}
+        if before.mode == "device":
+            removed |= {k: (p, now) for k, p in before.components.items() if k not in after.components}
+        after.removed = {k: v for k, v in removed.items() if k not in after.components and now - v[1] < REMOVAL_GRACE_S}
+        cmps: dict[str, Any] = {k: {"p": p} for k, (p, _) in after.removed.items()}
+        for entity in current:
+            cmps[entity.key] = {"p": entity.platform} | _component(config, t, entity)
+        payload = {"dev": device_block(config, t), "o": ORIGIN, "cmps": cmps, "qos": 1}
+        out.append((t.device_config(), _dump(payload)))
+    return out, after
+
+
+def _dump(payload: dict[str, Any]) -> bytes:
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()

@@ -1,0 +1,234 @@
+"""The MQTT hub: paho-mqtt 2.x, MQTT 5, its own network thread; a broker that may vanish.
+
+paho's callbacks run on paho's thread and only validate, post events to the
+worker or hand messages to the publisher thread; nothing here blocks the worker.
+A broker that is down at start costs nothing: ``connect_async`` + ``loop_start``
+retry in the background. The session (clean start off, expiry from the config)
+keeps QoS 1 commands sent during a short outage, and they are carried out once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import ssl
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from device.config.schema import Config
+from device.core import events as ev
+from device.hub import commands
+from device.hub.discovery import Topics
+from device.hub.publisher import Publisher
+from device.persist import JsonStateFile
+from device.runtime.clock import Clock
+
+log = logging.getLogger(__name__)
+
+Post = Callable[[ev.Event], None]
+RECONNECT_MIN, RECONNECT_MAX = 1, 60  # s
+RECONNECT_FRACTION = 0.1  # wait about a tenth of the time already offline before the next try
+RECORD_FILE = "hub-discovery.json"
+
+
+class HubSetupError(RuntimeError):
+    """The hub cannot be set up as configured (unreadable password file, bad TLS files)."""
+
+
+def read_password(path: str) -> str:
+    """The password from its file (first line); the error names the file, never the content."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise HubSetupError(f"mqtt.password_file {path!r}: cannot read it ({type(exc).__name__})") from None
+    if not lines or not lines[0]:
+        raise HubSetupError(f"mqtt.password_file {path!r}: the first line (the password) is empty")
+    return lines[0]
+
+
+class TokenBucket:
+    """``rate`` commands a second on average, bursts up to ``burst``."""
+
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate, self.burst = rate, burst
+        self._tokens = burst
+        self._at = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
+        self._at = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True
+
+
+class MqttHub:
+    """The :class:`~device.hub.base.Hub` over MQTT. Call :meth:`start` once; :meth:`close` is idempotent."""
+
+    def __init__(self, config: Config, post: Post, clock: Clock, state_dir: Path) -> None:
+        self.config = config
+        self.topics = Topics.from_config(config)
+        self.limits = commands.Limits.from_config(config)
+        self._post = post
+        self._bucket = TokenBucket(config.mqtt.max_commands_per_s, 5 * config.mqtt.max_commands_per_s)
+        self._last_command: dict[str, tuple[str, str]] = {}
+        self._offline_since = time.monotonic()
+        self._ever_connected = False
+        self._closed = False
+        self._lock = threading.Lock()
+        record = JsonStateFile(state_dir / RECORD_FILE)
+        self.publisher = Publisher(config, clock, self._send, lambda: post(ev.RefreshState()), record)
+        self.client = self._make_client()
+
+    # -- set-up ---------------------------------------------------------------------------
+
+    def _make_client(self) -> mqtt.Client:
+        cfg = self.config.mqtt
+        client_id = cfg.client_id or f"hushlight-{self.config.device.id}"
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
+        client.will_set(self.topics.availability, b"offline", qos=1, retain=True)
+        client.reconnect_delay_set(RECONNECT_MIN, RECONNECT_MAX)
+        client.max_queued_messages_set(1000)
+        if cfg.username:
+            password = read_password(cfg.password_file) if cfg.password_file else None
+            client.username_pw_set(cfg.username, password)
+        elif cfg.password_file:
+            log.warning("mqtt.password_file is set but mqtt.username is empty: connecting anonymously")
+        if cfg.tls_ca_file or cfg.tls_certfile:
+            try:
+                client.tls_set(
+                    ca_certs=cfg.tls_ca_file or None,
+                    certfile=cfg.tls_certfile or None,
+                    keyfile=cfg.tls_keyfile or None,
+                    cert_reqs=ssl.CERT_REQUIRED,
+                    tls_version=ssl.PROTOCOL_TLS_CLIENT,
+                )
+            except (OSError, ssl.SSLError, ValueError) as exc:
+                raise HubSetupError(f"mqtt TLS files: {exc}") from None
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_connect_fail = self._on_connect_fail
+        client.on_message = self._on_message
+        return client
+
+    def start(self) -> None:
+        """Start connecting in the background; returns at once, whether or not the broker is there."""
+        props = Properties(PacketTypes.CONNECT)
+        props.SessionExpiryInterval = self.config.mqtt.session_expiry
+        cfg = self.config.mqtt
+        self.publisher.start()
+        self.client.connect_async(cfg.host, cfg.port, cfg.keepalive, clean_start=False, properties=props)
+        self.client.loop_start()
+        log.info("connecting to the MQTT broker %s:%d in the background", cfg.host, cfg.port)
+
+    # -- the Hub interface (worker thread) -----------------------------------------------------
+
+    def publish_state(self, snapshot: dict[str, Any]) -> None:
+        self.publisher.state(snapshot)
+
+    def publish_event(self, kind: str, data: dict[str, Any]) -> None:
+        self.publisher.message(self.topics.event, {"event": kind, **data, "at": time.time()})
+
+    def reject(self, action: str, reason: str) -> None:
+        topic, payload = self._last_command.get(action, (None, None))
+        self.publisher.message(
+            self.topics.error, {"action": action, "topic": topic, "payload": payload, "reason": reason}
+        )
+
+    def close(self) -> None:
+        """Say offline, end the session (no command is kept for a device that was switched off), disconnect."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        self.publisher.stop()
+        if self.client.is_connected():
+            info = self.client.publish(self.topics.availability, b"offline", qos=1, retain=True)
+            with contextlib.suppress(RuntimeError, ValueError):
+                info.wait_for_publish(1.0)
+            props = Properties(PacketTypes.DISCONNECT)
+            props.SessionExpiryInterval = 0
+            self.client.disconnect(properties=props)
+        else:
+            self.client.disconnect()
+        self.client.loop_stop()
+
+    # -- paho's thread: short, never blocking -----------------------------------------------
+
+    def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+        if reason.is_failure:
+            log.error("the MQTT broker refused the connection: %s (retrying)", reason)
+            return
+        downtime = time.monotonic() - self._offline_since
+        log.info("connected to the MQTT broker (session %s)", "resumed" if flags.session_present else "new")
+        if self._ever_connected:
+            log.info("back online after %.1f s", downtime)
+        self._ever_connected = True
+        client.reconnect_delay_set(RECONNECT_MIN, RECONNECT_MAX)
+        client.publish(self.topics.availability, b"online", qos=1, retain=True)
+        subs = [(f"{self.topics.base}/+/set", 1), (f"{self.topics.base}/sleep/+/set", 1), (self.topics.ha_status, 1)]
+        client.subscribe(subs)
+        self.publisher.connected(True)
+        self._post(ev.HubConnection(True))
+
+    def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+        if self.publisher is not None:
+            self.publisher.connected(False)
+        if not self._closed:
+            log.warning("lost the MQTT broker (%s); the device carries on and reconnects", reason)
+            self._offline_since = time.monotonic()
+            self._post(ev.HubConnection(False))
+        self._adapt_backoff(client)
+
+    def _on_connect_fail(self, client: mqtt.Client, userdata: Any) -> None:
+        log.debug("MQTT broker not reachable yet")
+        self._adapt_backoff(client)
+
+    def _adapt_backoff(self, client: mqtt.Client) -> None:
+        """Wait about a tenth of the outage so far (1 s to 60 s): quick after a blip, gentle after hours."""
+        offline = time.monotonic() - self._offline_since
+        delay = int(min(RECONNECT_MAX, max(RECONNECT_MIN, offline * RECONNECT_FRACTION)))
+        client.reconnect_delay_set(delay, delay)
+
+    def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
+        if msg.topic == self.topics.ha_status:
+            if msg.payload.strip() == b"online":
+                self.publisher.ha_online()
+            return
+        payload = bytes(msg.payload)
+        suffix = msg.topic[len(self.topics.base) + 1 :]
+        if msg.retain:
+            self._error(msg.topic, payload, "retained commands are ignored (clear it: publish an empty retained)")
+            return
+        if not self._bucket.take():
+            self._error(msg.topic, payload, "too many commands: slow down")
+            return
+        try:
+            command = commands.parse(suffix, payload, self.limits, self.publisher.triggers)
+        except commands.Rejected as exc:
+            self._error(msg.topic, payload, str(exc))
+            return
+        self._last_command[command.action] = (msg.topic, commands.excerpt(payload))
+        self._post(command)
+
+    def _error(self, topic: str, payload: bytes, reason: str) -> None:
+        log.warning("command on %s rejected: %s", topic, reason)
+        self.publisher.message(
+            self.topics.error, {"topic": topic, "payload": commands.excerpt(payload), "reason": reason}
+        )
+
+    def _send(self, topic: str, payload: bytes, qos: int, retain: bool) -> None:
+        if not self.client.is_connected():
+            return  # nothing is queued while offline: everything is sent afresh on reconnect
+        info = self.client.publish(topic, payload, qos=qos, retain=retain)
+        if info.rc != mqtt.MQTT_ERR_SUCCESS:
+            log.debug("publish to %s not sent: %s", topic, mqtt.error_string(info.rc))

@@ -1,0 +1,220 @@
+"""The hub's publishing thread: coalesced state, discovery, events and errors.
+
+The worker only hands over the latest snapshot (a reference swap under a lock)
+and returns; this thread turns it into at most a few retained messages per
+second, always ending with the final value, and asks the worker for a fresh
+snapshot while the lamp fades so Home Assistant sees the fade progress and its end.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import random
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from device.config.schema import Config
+from device.hub import discovery
+from device.persist import JsonStateFile
+from device.runtime.clock import Clock
+
+log = logging.getLogger(__name__)
+
+MIN_STATE_INTERVAL = 0.25  # real seconds between two state messages (at most 4 a second)
+SESSION_REFRESH = 60.0  # device seconds between refreshes while a session counts down
+HA_ONLINE_DELAY = (0.2, 2.0)  # random real-second delay before answering Home Assistant's `online`
+OUTBOX_LIMIT = 200
+WAIT_FOR_TRIGGERS = 3.0  # real seconds discovery waits for the trigger library after connecting
+
+Send = Callable[[str, bytes, int, bool], None]  # (topic, payload, qos, retain)
+
+
+def state_document(snapshot: dict[str, Any], brightness_scale: int) -> dict[str, Any]:
+    """The retained state: the snapshot plus the top-level keys Home Assistant's JSON light reads."""
+    lamp = snapshot.get("lamp", {})
+    level = float(lamp.get("level", 0.0))
+    on = bool(lamp.get("on", level > 0))
+    brightness = max(1, round(level * brightness_scale / 100)) if on else 0
+    top = {"state": "ON" if on else "OFF", "brightness": brightness, "color_mode": "brightness"}
+    top["effect"] = lamp.get("effect", "none")
+    return top | snapshot
+
+
+def refresh_after(snapshot: dict[str, Any]) -> float | None:
+    """Device seconds until the state is worth refreshing (a fade moves, a session counts down), or None."""
+    lamp, session = snapshot.get("lamp", {}), snapshot.get("session", {})
+    waits = []
+    remaining = float(lamp.get("fade_remaining", 0.0))
+    if remaining > 0:
+        delta = abs(float(lamp.get("target", 0.0)) - float(lamp.get("level", 0.0)))
+        waits.append(min(remaining / max(delta, 1.0), remaining + 0.05))  # ~1 % per message, and the end
+    if session.get("active"):
+        waits.append(min(SESSION_REFRESH, float(session.get("remaining", 0)) + 0.5))
+    return min(waits) if waits else None
+
+
+class Publisher:
+    """One thread that owns every publish the hub makes after connecting."""
+
+    def __init__(
+        self, config: Config, clock: Clock, send: Send, refresh: Callable[[], None], record: JsonStateFile
+    ) -> None:
+        self.config = config
+        self.topics = discovery.Topics.from_config(config)
+        self._clock = clock
+        self._send = send
+        self._refresh = refresh
+        self._record = record
+        self._cond = threading.Condition()
+        self._snapshot: dict[str, Any] | None = None
+        self._sent_state: bytes | None = None
+        self._last_state_at = -math.inf
+        self._refresh_at: float | None = None
+        self._discovery_at: float | None = None
+        self._discovered_triggers: tuple[str, ...] | None = None
+        self._outbox: deque[tuple[str, bytes]] = deque(maxlen=OUTBOX_LIMIT)
+        self._connected = False
+        self._connected_at = 0.0
+        self._last_snapshot: dict[str, Any] | None = None
+        self._stop = False
+        self.triggers: tuple[str, ...] = ()
+        self._thread = threading.Thread(target=self._run, name="hushlight-hub-publisher", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stop = True
+            self._cond.notify()
+        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join(2)
+
+    # -- called from other threads: short, never blocking ------------------------------
+
+    def state(self, snapshot: dict[str, Any]) -> None:
+        with self._cond:
+            self._snapshot = snapshot
+            self.triggers = tuple(snapshot.get("triggers", ()))
+            if self._discovered_triggers is not None and self.triggers != self._discovered_triggers:
+                self._due_discovery(0.5)
+            self._cond.notify()
+
+    def message(self, topic: str, payload: dict[str, Any]) -> None:
+        """A non-retained JSON message (event or error); dropped while offline."""
+        data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+        with self._cond:
+            if self._connected:
+                self._outbox.append((topic, data))
+                self._cond.notify()
+
+    def connected(self, up: bool) -> None:
+        with self._cond:
+            self._connected = up
+            self._refresh_at = None
+            if up:
+                self._connected_at = time.monotonic()
+                self._sent_state = None  # the broker may have lost it: publish again
+                self._due_discovery(0.0)
+            else:
+                self._outbox.clear()
+            self._cond.notify()
+
+    def ha_online(self) -> None:
+        """Home Assistant (re)started: discovery again after a short random delay."""
+        with self._cond:
+            self._due_discovery(random.uniform(*HA_ONLINE_DELAY))
+            self._cond.notify()
+
+    def _due_discovery(self, delay: float) -> None:
+        when = time.monotonic() + delay
+        if self._discovery_at is None or when < self._discovery_at:
+            self._discovery_at = when
+
+    # -- the thread ---------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._stop and (timeout := self._idle_time()) != 0.0:
+                    self._cond.wait(timeout)
+                if self._stop:
+                    return
+                work = self._take_work()
+            try:
+                work()
+            except Exception:  # a bug here must not end publishing for good
+                log.exception("the hub's publisher failed; it carries on")
+
+    def _idle_time(self) -> float | None:
+        """0 when there is work now; otherwise how long to sleep (None: until notified)."""
+        if not self._connected:
+            return None
+        if self._outbox:
+            return 0.0
+        now = time.monotonic()
+        dues = [t for t in (self._discovery_due(), self._refresh_at) if t is not None]
+        if self._snapshot is not None and self._state_pending():
+            dues.append(self._last_state_at + MIN_STATE_INTERVAL)
+        if not dues:
+            return None
+        return max(0.0, min(dues) - now)
+
+    def _state_pending(self) -> bool:
+        return self._sent_state is None or self._snapshot is not self._last_snapshot
+
+    def _discovery_due(self) -> float | None:
+        """When discovery is due; right after connecting it waits (up to a while) for the trigger library."""
+        if self._discovery_at is None:
+            return None
+        if self.triggers:
+            return self._discovery_at
+        return max(self._discovery_at, self._connected_at + WAIT_FOR_TRIGGERS)
+
+    def _take_work(self) -> Callable[[], None]:
+        now = time.monotonic()
+        if self._outbox:
+            topic, data = self._outbox.popleft()
+            return lambda: self._send(topic, data, 1, False)
+        due = self._discovery_due()
+        if due is not None and due <= now:
+            self._discovery_at = None
+            triggers = self.triggers
+            self._discovered_triggers = triggers
+            return lambda: self._discover(triggers)
+        if self._snapshot is not None and self._state_pending() and self._last_state_at + MIN_STATE_INTERVAL <= now:
+            snapshot = self._last_snapshot = self._snapshot
+            self._last_state_at = now
+            return lambda: self._publish_state(snapshot)
+        if self._refresh_at is not None and self._refresh_at <= now:
+            self._refresh_at = None
+            return self._refresh
+        return lambda: None
+
+    def _publish_state(self, snapshot: dict[str, Any]) -> None:
+        document = state_document(snapshot, self.config.mqtt.brightness_scale)
+        data = json.dumps(document, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+        if data != self._sent_state:
+            self._send(self.topics.state, data, 1, True)
+            self._sent_state = data
+        after = refresh_after(snapshot)
+        with self._cond:
+            if after is not None and self._connected:
+                self._refresh_at = time.monotonic() + max(MIN_STATE_INTERVAL, self._clock.real_seconds(after))
+
+    def _discover(self, triggers: tuple[str, ...]) -> None:
+        before = discovery.Published.from_dict(self._record.load())
+        messages, after = discovery.plan(self.config, triggers, before, self._clock.now())
+        for topic, payload in messages:
+            self._send(topic, payload, 1, True)
+        if after.to_dict() != before.to_dict():
+            try:
+                self._record.save(after.to_dict())
+            except OSError as exc:
+                log.error("cannot remember the published discovery in %s: %s", self._record.path, exc)
+        log.info("discovery published (%s, %d entities)", after.mode, len(after.components))
