@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import socket
 import subprocess
@@ -51,11 +52,11 @@ def _openssl(folder: Path, *args: str) -> None:
 def make_tls(folder: Path) -> TlsFiles:
     """A throw-away CA and certificates for 127.0.0.1 / localhost, made with the ``openssl`` CLI."""
     folder.mkdir(parents=True, exist_ok=True)
-    _openssl(folder, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt",
+    _openssl(folder, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "ca.key", "-out", "ca.crt",
              "-days", "2", "-subj", "/CN=Hushlight test CA")  # fmt: skip
     (folder / "server.ext").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
     for name, ext in (("server", ["-extfile", "server.ext"]), ("client", [])):
-        _openssl(folder, "req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.csr",
+        _openssl(folder, "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.csr",
                  "-subj", f"/CN={'localhost' if name == 'server' else 'hushlight-test-client'}")  # fmt: skip
         _openssl(folder, "x509", "-req", "-in", f"{name}.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
                  "-CAcreateserial", "-out", f"{name}.crt", "-days", "2", *ext)  # fmt: skip
@@ -92,6 +93,8 @@ class Broker:
 
     def _config(self) -> str:
         lines = [f"listener {self.port} 127.0.0.1"]
+        if os.geteuid() == 0:  # mosquitto would drop to its own user, who cannot read the test's files
+            lines.append("user root")
         if self.tls is not None:
             lines += [f"cafile {self.tls.ca}", f"certfile {self.tls.server_cert}", f"keyfile {self.tls.server_key}"]
             if self.require_client_cert:

@@ -15,6 +15,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
+from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from device.audio.player import SilentPlayer
 from device.config.schema import Config, DeviceConfig, MqttConfig
@@ -25,7 +26,7 @@ from device.hub.mqtt import MqttHub
 from device.journal.base import MemoryJournal
 from device.runtime.clock import RealClock
 from device.runtime.worker import Adapters, Worker
-from tests.support.broker import Broker
+from tests.support.broker import Broker, TlsFiles
 
 
 @dataclass
@@ -47,14 +48,23 @@ class Watcher:
     client_id: str = "test-watcher"
     topics: tuple[str, ...] = ("#",)
     session_expiry: int = 0
+    username: str | None = None
+    password: str | None = None
+    tls: TlsFiles | None = None
     messages: list[Message] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._cond = threading.Condition()
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=self.client_id, protocol=mqtt.MQTTv5)
         self.client.on_message = self._on_message
-        self.client.on_connect = lambda c, u, f, r, p: c.subscribe([(t, 1) for t in self.topics])
+        # retain-as-published: the flag says whether the device retained it, not how it reached us
+        options = SubscribeOptions(qos=1, retainAsPublished=True)
+        self.client.on_connect = lambda c, u, f, r, p: self.topics and c.subscribe([(t, options) for t in self.topics])
         self.client.reconnect_delay_set(1, 1)
+        if self.username:
+            self.client.username_pw_set(self.username, self.password)
+        if self.tls is not None:
+            self.client.tls_set(str(self.tls.ca), str(self.tls.client_cert), str(self.tls.client_key))
         props = Properties(PacketTypes.CONNECT)
         props.SessionExpiryInterval = self.session_expiry
         self.client.connect(self.broker.host, self.broker.port, 30, clean_start=True, properties=props)
