@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import socket
 import ssl
 import threading
 import time
@@ -51,6 +52,12 @@ def read_password(path: str) -> str:
     if not lines or not lines[0]:
         raise HubSetupError(f"mqtt.password_file {path!r}: the first line (the password) is empty")
     return lines[0]
+
+
+def _no_delay(client: mqtt.Client, userdata: Any, sock: Any) -> None:
+    """Small packets go out at once: without this a state message waits for the ACK of the PUBACK before it."""
+    with contextlib.suppress(OSError, AttributeError):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 class TokenBucket:
@@ -118,6 +125,7 @@ class MqttHub:
         client.on_disconnect = self._on_disconnect
         client.on_connect_fail = self._on_connect_fail
         client.on_message = self._on_message
+        client.on_socket_open = _no_delay
         return client
 
     def start(self) -> None:

@@ -1,9 +1,10 @@
 """The hub's publishing thread: coalesced state, discovery, events and errors.
 
 The worker only hands over the latest snapshot (a reference swap under a lock)
-and returns; this thread turns it into at most a few retained messages per
-second, always ending with the final value, and asks the worker for a fresh
-snapshot while the lamp fades so Home Assistant sees the fade progress and its end.
+and returns; this thread publishes it retained (changes closer together than
+20 ms are coalesced into the latest), and while the lamp fades asks the worker
+for a fresh snapshot at most 4 times a second, so Home Assistant sees the fade
+move and always gets its final value.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from device.runtime.clock import Clock
 
 log = logging.getLogger(__name__)
 
-MIN_STATE_INTERVAL = 0.25  # real seconds between two state messages (at most 4 a second)
+MIN_STATE_INTERVAL = 0.02  # real seconds between two state messages (changes in between are coalesced)
+FADE_REFRESH_MIN = 0.25  # real seconds between refreshes while the lamp fades: at most 4 messages a second
 SESSION_REFRESH = 60.0  # device seconds between refreshes while a session counts down
 HA_ONLINE_DELAY = (0.2, 2.0)  # random real-second delay before answering Home Assistant's `online`
 OUTBOX_LIMIT = 200
@@ -50,9 +52,12 @@ def refresh_after(snapshot: dict[str, Any]) -> float | None:
     lamp, session = snapshot.get("lamp", {}), snapshot.get("session", {})
     waits = []
     remaining = float(lamp.get("fade_remaining", 0.0))
+    delta = abs(float(lamp.get("target", 0.0)) - float(lamp.get("level", 0.0)))
     if remaining > 0:
-        delta = abs(float(lamp.get("target", 0.0)) - float(lamp.get("level", 0.0)))
-        waits.append(min(remaining / max(delta, 1.0), remaining + 0.05))  # ~1 % per message, and the end
+        step = remaining / max(delta, 1.0)  # about one message per 1 % of level
+        waits.append(step if step < remaining - 0.1 else remaining + 0.05)  # and one just after the end
+    elif delta > 0:
+        waits.append(0.05)  # the rounded remaining says 0 but the last step is still to come
     if session.get("active"):
         waits.append(min(SESSION_REFRESH, float(session.get("remaining", 0)) + 0.5))
     return min(waits) if waits else None
@@ -205,7 +210,7 @@ class Publisher:
         after = refresh_after(snapshot)
         with self._cond:
             if after is not None and self._connected:
-                self._refresh_at = time.monotonic() + max(MIN_STATE_INTERVAL, self._clock.real_seconds(after))
+                self._refresh_at = time.monotonic() + max(FADE_REFRESH_MIN, self._clock.real_seconds(after))
 
     def _discover(self, triggers: tuple[str, ...]) -> None:
         before = discovery.Published.from_dict(self._record.load())
