@@ -52,7 +52,7 @@ def command(watcher: Watcher, dev: Device, thing: str, payload: str | bytes) -> 
 def test_command_round_trip_for_every_entity(device: Device, watcher: Watcher) -> None:
     dev, w = device, watcher
     mark = command(w, dev, "lamp", '{"state": "ON", "brightness": 128, "transition": 0.3}')
-    state = state_where(w, dev, lambda s: s["lamp"]["fade_remaining"] == 0 and s["state"] == "ON", mark)
+    state = state_where(w, dev, lambda s: s["lamp"]["level"] == s["lamp"]["target"] and s["state"] == "ON", mark)
     assert state["brightness"] == 128 and state["lamp"]["level"] == pytest.approx(50.2, abs=0.01)
     assert dev.lamp.history[-1][1:3] == (pytest.approx(50.196, abs=0.01), 0.3)
     mark = command(w, dev, "volume", "33")
