@@ -14,7 +14,9 @@ from typing import Any
 import pytest
 
 from device.config.schema import ButtonConfig, ButtonsConfig, Config, DeviceConfig, MqttConfig, SensorsConfig
+from device.core.room import REASONS
 from device.hub import discovery
+from device.hub.commands import PARSERS
 from device.hub.discovery import Published, Topics, plan
 
 # Options every MQTT entity accepts (the "MQTT entity" common options).
@@ -237,6 +239,16 @@ def test_switching_modes_removes_the_old_configs(before: str, after: str) -> Non
         assert len(empty) == len(first.components) and all("/device/" not in t for t in empty)
     assert record.mode == after
     assert (len(messages) == 1) == (after == "off")
+
+
+def test_not_ready_reasons_are_the_cores() -> None:
+    assert set(discovery.NOT_READY) == set(REASONS)
+
+
+def test_every_command_topic_in_discovery_has_a_parser() -> None:
+    cmps = device_messages(full_config())["homeassistant/device/hushlight_bedroom/config"]["cmps"]
+    topics = {c["command_topic"].removeprefix("hushlight/bedroom/") for c in cmps.values() if "command_topic" in c}
+    assert topics <= set(PARSERS) and len(topics) >= 18
 
 
 def test_published_record_round_trip_and_garbage() -> None:

@@ -55,6 +55,11 @@ def test_command_round_trip_for_every_entity(device: Device, watcher: Watcher) -
     state = state_where(w, dev, lambda s: s["lamp"]["level"] == s["lamp"]["target"] and s["state"] == "ON", mark)
     assert state["brightness"] == 128 and state["lamp"]["level"] == pytest.approx(50.2, abs=0.01)
     assert dev.lamp.history[-1][1:3] == (pytest.approx(50.196, abs=0.01), 0.3)
+    mark = command(w, dev, "lamp", '{"state": "ON", "effect": "breathe"}')
+    assert state_where(w, dev, lambda s: s["effect"] == "breathe" and s["lamp"]["effect"] == "breathe", mark)
+    assert dev.lamp.breaths
+    mark = command(w, dev, "lamp", '{"effect": "none"}')
+    assert state_where(w, dev, lambda s: s["effect"] == "none", mark)
     mark = command(w, dev, "volume", "33")
     assert state_where(w, dev, lambda s: s["settings"]["volume"] == 33.0, mark)
     assert dev.player.volume == 33.0

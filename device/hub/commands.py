@@ -204,11 +204,13 @@ def _lamp(text: str, limits: Limits, triggers: tuple[str, ...]) -> Command:
         value["level"] = number(data["level"], "level", 0, 100)
     if "transition" in data:
         value["transition"] = number(data["transition"], "transition", 0, MAX_TRANSITION_S)
-    if "effect" in data:
+    if "effect" in data and value["on"]:
         effect = data["effect"]
         if effect not in LAMP_EFFECTS:
             raise Rejected(f"lamp effect must be one of {', '.join(LAMP_EFFECTS)}")
-        value["effect"] = effect
+        if value["level"] is not None or value["transition"] is not None:
+            raise Rejected('lamp takes an "effect" or a brightness and transition, not both')
+        return Command("lamp_effect", effect)
     return Command("lamp", value)
 
 
