@@ -268,7 +268,9 @@ def test_username_and_password_file(
     assert type(wiring.build_hub(missing, False, lambda e: None, RealClock(), tmp_path)).__name__ == "NullHub"
 
 
-def test_tls_with_a_ca_made_in_the_test(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> None:
+def test_tls_with_a_ca_made_in_the_test(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     folder = tmp_path_factory.mktemp("tls")
     tls = make_tls(folder / "pki")
     other = make_tls(folder / "other-pki")
@@ -290,6 +292,7 @@ def test_tls_with_a_ca_made_in_the_test(tmp_path_factory: pytest.TempPathFactory
         with running_device(untrusted) as dev:
             time.sleep(1.0)
             assert not dev.hub.client.is_connected() and not w.on(f"{dev.base}/availability")
+        assert "over TLS (is tls_ca_file the CA" in caplog.text  # no silent fallback to plain text
         w.close()
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import random
 import socket
 import ssl
 import threading
@@ -90,6 +91,7 @@ class MqttHub:
         self._last_command: dict[str, tuple[str, str]] = {}
         self._offline_since = time.monotonic()
         self._ever_connected = False
+        self._warned_unreachable = False
         self._closed = False
         self._lock = threading.Lock()
         record = JsonStateFile(state_dir / RECORD_FILE)
@@ -181,6 +183,7 @@ class MqttHub:
         if self._ever_connected:
             log.info("back online after %.1f s", downtime)
         self._ever_connected = True
+        self._warned_unreachable = False
         client.reconnect_delay_set(RECONNECT_MIN, RECONNECT_MAX)
         client.publish(self.topics.availability, b"online", qos=1, retain=True)
         subs = [(f"{self.topics.base}/+/set", 1), (f"{self.topics.base}/sleep/+/set", 1), (self.topics.ha_status, 1)]
@@ -198,14 +201,22 @@ class MqttHub:
         self._adapt_backoff(client)
 
     def _on_connect_fail(self, client: mqtt.Client, userdata: Any) -> None:
-        log.debug("MQTT broker not reachable yet")
+        if not self._warned_unreachable:
+            self._warned_unreachable = True
+            cfg = self.config.mqtt
+            tls = " over TLS (is tls_ca_file the CA that signed the broker's certificate?)" if cfg.tls_ca_file else ""
+            log.warning("cannot reach the MQTT broker at %s:%d%s; retrying in the background", cfg.host, cfg.port, tls)
         self._adapt_backoff(client)
 
     def _adapt_backoff(self, client: mqtt.Client) -> None:
-        """Wait about a tenth of the outage so far (1 s to 60 s): quick after a blip, gentle after hours."""
+        """Wait about a tenth of the outage so far (1 s to 60 s): quick after a blip, gentle after hours.
+
+        The jitter keeps many devices from knocking all at once when a broker comes back.
+        """
         offline = time.monotonic() - self._offline_since
-        delay = int(min(RECONNECT_MAX, max(RECONNECT_MIN, offline * RECONNECT_FRACTION)))
-        client.reconnect_delay_set(delay, delay)
+        delay = offline * RECONNECT_FRACTION * random.uniform(0.8, 1.2)
+        delay = min(RECONNECT_MAX, max(RECONNECT_MIN, delay))
+        client.reconnect_delay_set(delay, delay)  # type: ignore[arg-type]  # paho annotates int, uses float
 
     def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
         if msg.topic == self.topics.ha_status:
