@@ -304,3 +304,37 @@ def test_clean_close_says_offline_and_discovery_is_remembered(broker: Broker, tm
     assert msg.payload == b"offline" and msg.retain
     record = json.loads((tmp_path / "hub-discovery.json").read_text())
     assert record["mode"] == "device" and record["components"]["lamp"] == "light"
+
+
+def test_events_before_the_worker_runs_are_kept(broker: Broker, tmp_path: Path, watcher: Watcher) -> None:
+    """The daemon builds the hub before the worker: a command that arrives first is carried out, not lost."""
+    import datetime as dt
+    import threading
+
+    from device.audio.player import SilentPlayer
+    from device.core.controller import Controller, settings_from_config
+    from device.hardware.lamp import RecordingLamp
+    from device.journal.base import MemoryJournal
+    from device.runtime.worker import Adapters, Worker
+
+    config = device_config(broker, tmp_path)
+    holder: list[Worker] = []
+    hub = MqttHub(config, lambda event: holder[0].post(event), RealClock(), tmp_path)
+    hub.start()
+    watcher.wait_for(lambda m: m.topic == f"{hub.topics.base}/availability" and m.payload == b"online")
+    watcher.publish(f"{hub.topics.base}/volume/set", "17").wait_for_publish(2)
+    time.sleep(0.3)  # the command has reached the hub; there is no worker yet
+    controller = Controller(config, settings_from_config(config), dt.UTC)
+    worker = Worker(controller, Adapters(RecordingLamp(RealClock()), SilentPlayer(), hub, MemoryJournal()), RealClock())
+    holder.append(worker)
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    try:
+        msg = watcher.wait_for(
+            lambda m: m.topic == f"{hub.topics.base}/state" and m.json()["settings"]["volume"] == 17.0
+        )
+        assert msg.retain and controller.state.hub_connected
+    finally:
+        worker.post(ev.Shutdown("test"))
+        thread.join(5)
+        hub.close()

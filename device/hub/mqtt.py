@@ -94,8 +94,11 @@ class MqttHub:
         self._warned_unreachable = False
         self._closed = False
         self._lock = threading.Lock()
+        # Events held until the worker shows it runs (its first publish_state): the daemon builds the hub
+        # before the worker, and a resumed session may deliver queued commands right after connecting.
+        self._pending: list[ev.Event] | None = []
         record = JsonStateFile(state_dir / RECORD_FILE)
-        self.publisher = Publisher(config, clock, self._send, lambda: post(ev.RefreshState()), record)
+        self.publisher = Publisher(config, clock, self._send, lambda: self._deliver(ev.RefreshState()), record)
         self.client = self._make_client()
 
     # -- set-up ---------------------------------------------------------------------------
@@ -128,6 +131,8 @@ class MqttHub:
         client.on_connect_fail = self._on_connect_fail
         client.on_message = self._on_message
         client.on_socket_open = _no_delay
+        client.suppress_exceptions = True  # a bug in a callback is logged; it must not end the network thread
+        client.enable_logger(logging.getLogger(f"{__name__}.paho"))
         return client
 
     def start(self) -> None:
@@ -143,7 +148,19 @@ class MqttHub:
     # -- the Hub interface (worker thread) -----------------------------------------------------
 
     def publish_state(self, snapshot: dict[str, Any]) -> None:
+        if self._pending is not None:
+            with self._lock:
+                pending, self._pending = self._pending or [], None
+            for event in pending:
+                self._post(event)
         self.publisher.state(snapshot)
+
+    def _deliver(self, event: ev.Event) -> None:
+        with self._lock:
+            if self._pending is not None:
+                self._pending.append(event)
+                return
+        self._post(event)
 
     def publish_event(self, kind: str, data: dict[str, Any]) -> None:
         self.publisher.message(self.topics.event, {"event": kind, **data, "at": time.time()})
@@ -189,7 +206,7 @@ class MqttHub:
         subs = [(f"{self.topics.base}/+/set", 1), (f"{self.topics.base}/sleep/+/set", 1), (self.topics.ha_status, 1)]
         client.subscribe(subs)
         self.publisher.connected(True)
-        self._post(ev.HubConnection(True))
+        self._deliver(ev.HubConnection(True))
 
     def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
         if self.publisher is not None:
@@ -197,7 +214,7 @@ class MqttHub:
         if not self._closed:
             log.warning("lost the MQTT broker (%s); the device carries on and reconnects", reason)
             self._offline_since = time.monotonic()
-            self._post(ev.HubConnection(False))
+            self._deliver(ev.HubConnection(False))
         self._adapt_backoff(client)
 
     def _on_connect_fail(self, client: mqtt.Client, userdata: Any) -> None:
@@ -237,7 +254,7 @@ class MqttHub:
             self._error(msg.topic, payload, str(exc))
             return
         self._last_command[command.action] = (msg.topic, commands.excerpt(payload))
-        self._post(command)
+        self._deliver(command)
 
     def _error(self, topic: str, payload: bytes, reason: str) -> None:
         log.warning("command on %s rejected: %s", topic, reason)
