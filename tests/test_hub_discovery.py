@@ -13,8 +13,10 @@ from typing import Any
 
 import pytest
 
+from device.config.load import parse_config
 from device.config.schema import ButtonConfig, ButtonsConfig, Config, DeviceConfig, MqttConfig, SensorsConfig
 from device.core.room import REASONS
+from device.errors import ConfigError
 from device.hub import discovery
 from device.hub.commands import PARSERS
 from device.hub.discovery import Published, Topics, plan
@@ -239,6 +241,21 @@ def test_switching_modes_removes_the_old_configs(before: str, after: str) -> Non
         assert len(empty) == len(first.components) and all("/device/" not in t for t in empty)
     assert record.mode == after
     assert (len(messages) == 1) == (after == "off")
+
+
+def test_custom_base_topic_and_prefix_are_used_everywhere() -> None:
+    config = parse_config('[device]\nid = "kids"\n[mqtt]\nbase_topic = "home/kids-lamp"\ndiscovery_prefix = "ha"\n')
+    messages = device_messages(config)
+    assert list(messages) == ["ha/device/hushlight_kids/config"]
+    cmps = messages["ha/device/hushlight_kids/config"]["cmps"]
+    topics = {v for c in cmps.values() for k, v in c.items() if k.endswith("_topic")}
+    assert all(t.startswith("home/kids-lamp/") for t in topics)
+
+
+@pytest.mark.parametrize("bad", ["x/#", "home/+/lamp", "/leading", "trailing/", "with space"])
+def test_wildcards_and_stray_slashes_are_refused_in_the_base_topic(bad: str) -> None:
+    with pytest.raises(ConfigError, match=r"mqtt\.base_topic"):
+        parse_config(f'[mqtt]\nbase_topic = "{bad}"\n')
 
 
 def test_not_ready_reasons_are_the_cores() -> None:

@@ -101,10 +101,23 @@ class MqttConfig(Section, frozen=True):
         str, Meta(max_length=64, description='MQTT client id; "" = hushlight-<device id>', extra={"unit": ""})
     ] = ""
     base_topic: Annotated[
-        str, Meta(max_length=128, description='Topic prefix; "" = hushlight/<device id>', extra={"unit": ""})
+        str,
+        Meta(
+            max_length=128,
+            pattern=r"^([^/+#\s][^+#\s]*[^/+#\s]|[^/+#\s])?$",
+            description='Topic prefix (no wildcards, no leading or trailing /); "" = hushlight/<device id>',
+            extra={"unit": ""},
+        ),
     ] = ""
     discovery_prefix: Annotated[
-        str, Meta(min_length=1, max_length=64, description="Home Assistant discovery prefix", extra={"unit": ""})
+        str,
+        Meta(
+            min_length=1,
+            max_length=64,
+            pattern=r"^[^/+#\s]([^+#\s]*[^/+#\s])?$",
+            description="Home Assistant discovery prefix",
+            extra={"unit": ""},
+        ),
     ] = "homeassistant"
     discovery: Annotated[
         Literal["device", "component", "off"],

@@ -87,6 +87,7 @@ class MqttHub:
         self.topics = Topics.from_config(config)
         self.limits = commands.Limits.from_config(config)
         self._post = post
+        self._clock = clock
         self._bucket = TokenBucket(config.mqtt.max_commands_per_s, 5 * config.mqtt.max_commands_per_s)
         self._last_command: dict[str, tuple[str, str]] = {}
         self._offline_since = time.monotonic()
@@ -163,7 +164,7 @@ class MqttHub:
         self._post(event)
 
     def publish_event(self, kind: str, data: dict[str, Any]) -> None:
-        self.publisher.message(self.topics.event, {"event": kind, **data, "at": time.time()})
+        self.publisher.message(self.topics.event, {"event": kind, **data, "at": round(self._clock.now(), 3)})
 
     def reject(self, action: str, reason: str) -> None:
         topic, payload = self._last_command.get(action, (None, None))
