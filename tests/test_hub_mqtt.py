@@ -303,9 +303,18 @@ def test_tls_with_a_ca_made_in_the_test(
 def test_clean_close_says_offline_and_discovery_is_remembered(broker: Broker, tmp_path: Path, watcher: Watcher) -> None:
     with running_device(device_config(broker, tmp_path)) as dev:
         watcher.wait_for(lambda m: m.topic == "homeassistant/device/hushlight_bedroom/config")
+        mark = command(watcher, dev, "session", "ON")
+        state_where(watcher, dev, lambda s: s["session"]["active"], mark)
         mark = watcher.mark()
-    msg = watcher.wait_for(lambda m: m.topic == f"{dev.base}/availability", after=mark)
-    assert msg.payload == b"offline" and msg.retain
+    offline = watcher.wait_for(lambda m: m.topic == f"{dev.base}/availability", after=mark)
+    assert offline.payload == b"offline" and offline.retain
+    # the last word before `offline`: the session ended by the shutdown, and the state that says so
+    ended = watcher.wait_for(
+        lambda m: m.topic == f"{dev.base}/event" and m.json()["event"] == "session_ended", after=mark
+    )
+    last = watcher.on(f"{dev.base}/state", after=mark)[-1]
+    assert ended.json()["reason"] == "shutdown" and not last.json()["session"]["active"]
+    assert ended.at <= offline.at and last.at <= offline.at
     record = json.loads((tmp_path / "hub-discovery.json").read_text())
     assert record["mode"] == "device" and record["components"]["lamp"] == "light"
 

@@ -194,7 +194,9 @@ class MqttHub:
 
     def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
         if reason.is_failure:
-            log.error("the MQTT broker refused the connection: %s (retrying)", reason)
+            if not self._warned_unreachable:
+                log.error("the MQTT broker refused the connection: %s (retrying in the background)", reason)
+            self._warned_unreachable = True
             return
         downtime = time.monotonic() - self._offline_since
         log.info("connected to the MQTT broker (session %s)", "resumed" if flags.session_present else "new")

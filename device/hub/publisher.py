@@ -149,12 +149,31 @@ class Publisher:
                 while not self._stop and (timeout := self._idle_time()) != 0.0:
                     self._cond.wait(timeout)
                 if self._stop:
-                    return
+                    final = self._final_work()
+                    break
                 work = self._take_work()
             try:
                 work()
             except Exception:  # a bug here must not end publishing for good
                 log.exception("the hub's publisher failed; it carries on")
+        for job in final:  # what the worker handed over last (lamp off, session ended), before `offline`
+            job()
+
+    def _final_work(self) -> list[Callable[[], None]]:
+        if not self._connected:
+            return []
+        messages = list(self._outbox)
+        self._outbox.clear()
+
+        def send_messages() -> None:
+            for topic, data in messages:
+                self._send(topic, data, 1, False)
+
+        jobs: list[Callable[[], None]] = [send_messages]
+        if self._snapshot is not None and self._state_pending():
+            snapshot = self._last_snapshot = self._snapshot
+            jobs.append(lambda: self._publish_state(snapshot))
+        return jobs
 
     def _idle_time(self) -> float | None:
         """0 when there is work now; otherwise how long to sleep (None: until notified)."""
