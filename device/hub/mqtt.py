@@ -55,6 +55,18 @@ def read_password(path: str) -> str:
     return lines[0]
 
 
+def _guarded(callback: Callable[..., None]) -> Callable[..., None]:
+    """A paho callback whose bugs are logged here instead of ending paho's network thread."""
+
+    def call(*args: Any) -> None:
+        try:
+            callback(*args)
+        except Exception:
+            log.exception("MQTT callback %s failed; the hub carries on", callback.__name__)
+
+    return call
+
+
 def _no_delay(client: mqtt.Client, userdata: Any, sock: Any) -> None:
     """Small packets go out at once: without this a state message waits for the ACK of the PUBACK before it."""
     with contextlib.suppress(OSError, AttributeError):
@@ -127,13 +139,12 @@ class MqttHub:
                 )
             except (OSError, ssl.SSLError, ValueError) as exc:
                 raise HubSetupError(f"mqtt TLS files: {exc}") from None
-        client.on_connect = self._on_connect
-        client.on_disconnect = self._on_disconnect
-        client.on_connect_fail = self._on_connect_fail
-        client.on_message = self._on_message
+        client.on_connect = _guarded(self._on_connect)
+        client.on_disconnect = _guarded(self._on_disconnect)
+        client.on_connect_fail = _guarded(self._on_connect_fail)
+        client.on_message = _guarded(self._on_message)
         client.on_socket_open = _no_delay
-        client.suppress_exceptions = True  # a bug in a callback is logged; it must not end the network thread
-        client.enable_logger(logging.getLogger(f"{__name__}.paho"))
+        client.suppress_exceptions = True  # and as a last net: nothing may end the network thread
         return client
 
     def start(self) -> None:
