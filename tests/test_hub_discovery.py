@@ -156,7 +156,7 @@ def test_device_based_payload_matches_home_assistants_table() -> None:
         "session": "switch", "routine": "switch", "next_trigger": "button", "good_night": "button",
         "skip_tonight": "button", "rating": "select", "tonight_sleep": "text", "sleep_monday": "text",
         "sleep_sunday": "text", "temperature": "sensor", "humidity": "sensor", "pressure": "sensor",
-        "illuminance": "sensor", "session_remaining": "sensor", "next_wind_down": "sensor",
+        "illuminance": "sensor", "session_remaining": "sensor", "next_winddown": "sensor",
         "too_warm": "binary_sensor", "too_cold": "binary_sensor", "too_bright": "binary_sensor",
         "button_main": "event", "button_second": "event",
     }  # fmt: skip
@@ -273,3 +273,75 @@ def test_published_record_round_trip_and_garbage() -> None:
     assert Published.from_dict(record.to_dict()) == record
     assert Published.from_dict({"components": "nonsense", "removed": 5}) == Published()
     assert Published.from_dict(None) == Published()
+
+
+# -- the value templates, rendered the way Home Assistant does, against the device's real state --------
+
+
+def render(template: str, value_json: dict[str, Any]) -> str:
+    import jinja2
+
+    return jinja2.Environment().from_string(template).render(value_json=value_json).strip()
+
+
+def live_state(config: Config, *events: Any) -> dict[str, Any]:
+    """The state document the hub publishes, from a real controller after ``events``."""
+    import datetime as dt
+
+    from device.core import events as ev
+    from device.core.controller import Controller, settings_from_config
+    from device.hub.publisher import state_document
+
+    now = 1764100000.0  # 2025-11-25 19:46 UTC: evening, outside the morning window
+    controller = Controller(config, settings_from_config(config), dt.UTC)
+    controller.handle(ev.TriggersAvailable(("rain", "tapping")), now)
+    for event in events:
+        controller.handle(event, now)
+    return state_document(controller.state.snapshot(now + 1), config.mqtt.brightness_scale)
+
+
+def templates(config: Config) -> dict[str, str]:
+    cmps = device_messages(config)["homeassistant/device/hushlight_bedroom/config"]["cmps"]
+    return {key: c["value_template"] for key, c in cmps.items() if "value_template" in c}
+
+
+def test_value_templates_render_the_idle_state() -> None:
+    config = full_config()
+    out = {key: render(t, live_state(config)) for key, t in templates(config).items() if key != "button_main"}
+    assert out["session"] == "OFF" and out["routine"] == "ON" and out["volume"] == "40.0"
+    assert out["session_minutes"] == "30" and out["trigger"] == "None" and out["rating"] == "None"
+    assert out["tonight_sleep"] == "None" and out["sleep_monday"] == "23:00"
+    assert out["temperature"] == "None" and out["illuminance"] == "None" and out["too_warm"] == "OFF"
+    assert out["session_remaining"] == "0.0" and out["next_winddown"] == "None"  # nothing planned yet
+
+
+def test_value_templates_follow_commands_and_readings() -> None:
+    import datetime as dt
+
+    from device.core import events as ev
+
+    config = full_config()
+    state = live_state(
+        config,
+        ev.Command("session", True),
+        ev.Command("volume", 25.0),
+        ev.Command("day_sleep", {"day": "monday", "sleep": "off"}),
+        ev.Command("tonight_sleep", "22:45"),
+        ev.Command("rate", "bad"),
+        ev.RoomReading(at=1764100000.0, temperature_c=23.5, humidity=40.0, lux=1.5),
+    )
+    out = {key: render(t, state) for key, t in templates(config).items() if key != "button_main"}
+    assert out["session"] == "ON" and out["trigger"] in ("rain", "tapping") and out["volume"] == "25.0"
+    assert out["sleep_monday"] == "off" and out["tonight_sleep"] == "22:45" and out["rating"] == "bad"
+    assert out["temperature"] == "23.5" and out["too_warm"] == "ON" and out["too_cold"] == "OFF"
+    assert 29.0 <= float(out["session_remaining"]) <= 30.0
+    assert dt.datetime.fromisoformat(out["next_winddown"]).tzinfo is not None  # what a timestamp sensor needs
+    assert state["state"] == "ON" and state["brightness"] >= 1  # the JSON light's own keys, at the top
+
+
+def test_event_template_passes_gestures_and_drops_other_events() -> None:
+    template = templates(full_config())["button_main"]
+    single = render(template, {"event": "button", "button": "main", "gesture": "double", "at": 1.0})
+    assert json.loads(single) == {"event_type": "double"}
+    assert render(template, {"event": "button", "button": "second", "gesture": "single"}) == ""
+    assert render(template, {"event": "session_started", "trigger": "rain"}) == ""  # HA ignores empty

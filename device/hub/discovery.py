@@ -128,7 +128,7 @@ def entities(config: Config, triggers: tuple[str, ...]) -> list[Entity]:
     if triggers:
         out.append(_select("trigger", "Trigger", "mdi:waveform", list(triggers), t, _TRIGGER))
     out += _controls(config, t)
-    out += _sleep_texts(t)
+    out += _sleep_texts(config, t)
     out += _sensors(config, t)
     out += _problems(config, t)
     out += _gestures(config, t)
@@ -230,11 +230,13 @@ def _text(key: str, name: str, command: str, expr: str, t: Topics) -> Entity:
     return Entity(key, "text", options)
 
 
-def _sleep_texts(t: Topics) -> list[Entity]:
-    routine = "(value_json.routine | default({}))"
-    out = [_text("tonight_sleep", "Tonight's sleep time", t.command("tonight_sleep"), f"{routine}.tonight_sleep", t)]
+def _sleep_texts(config: Config, t: Topics) -> list[Entity]:
+    """Tonight's sleep time as planned, and each weekday's: a run-time override, else the config's."""
+    tonight = "value_json.routine.tonight_sleep or none"
+    out = [_text("tonight_sleep", "Tonight's sleep time", t.command("tonight_sleep"), tonight, t)]
     for day in WEEKDAYS:
-        expr = f"({routine}.days | default({{}})).{day}"
+        configured = getattr(config.routine, day).sleep or config.routine.sleep
+        expr = f"value_json.settings.day_sleep.{day} | default('{configured}')"
         out.append(_text(f"sleep_{day}", f"Sleep time {day.capitalize()}", t.command(f"sleep/{day}"), expr, t))
     return out
 
@@ -255,9 +257,9 @@ def _sensors(config: Config, t: Topics) -> list[Entity]:
             unit_of_measurement="min",
         ),
         _sensor(
-            "next_wind_down",
+            "next_winddown",
             "Next wind-down",
-            "(value_json.routine | default({})).next_wind_down",
+            "value_json.routine.next_winddown or none",
             t,
             device_class="timestamp",
         ),
