@@ -52,7 +52,7 @@ def biquad_response(coefficients: Coefficients, n_fft: int) -> npt.NDArray[np.co
     b, a = coefficients
     z1 = np.exp(-2j * np.pi * np.arange(n_fft // 2 + 1) / n_fft)
     z2 = z1 * z1
-    return (b[0] + b[1] * z1 + b[2] * z2) / (a[0] + a[1] * z1 + a[2] * z2)
+    return np.asarray((b[0] + b[1] * z1 + b[2] * z2) / (a[0] + a[1] * z1 + a[2] * z2), dtype=np.complex128)
 
 
 def k_weight(samples: npt.NDArray[np.floating], rate: float) -> npt.NDArray[np.float64]:

@@ -81,7 +81,7 @@ def pouring(rng: np.random.Generator, frames: int) -> Array:
     out = (rumble + splash) * intensity[:, None]
     count = rng.poisson(110.0 * seconds)
     times = np.sort(rng.uniform(0, frames, count))
-    keep = rng.uniform(0, intensity.max(), count) < intensity[times.astype(np.int64)]
+    keep = rng.uniform(0, float(np.max(intensity)), count) < intensity[times.astype(np.int64)]
     for start in times[keep]:
         f0 = math.exp(rng.uniform(math.log(300.0), math.log(3000.0)))
         amplitude = 0.5 * rng.lognormal(0.0, 0.4) * (600.0 / f0) ** 0.4
