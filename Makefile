@@ -39,7 +39,7 @@ typecheck: venv
 	$(VENV)/bin/mypy device
 
 pytest: venv
-	$(PY) -m pytest -q -p no:cacheprovider $(ARGS)
+	$(PY) -m pytest -q -p no:cacheprovider --cov=device --cov-branch --cov-report= --cov-fail-under=85 $(ARGS)
 
 ## make bench: timing and memory figures, written to bench/results.json
 bench: venv

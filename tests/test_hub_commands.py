@@ -40,6 +40,7 @@ VALID = [
     ("sleep/sunday/set", b"off", Command("day_sleep", {"day": "sunday", "sleep": "off"})),
     ("rate/set", b"good", Command("rate", "good")),
     ("action/set", b"volume_up", Command("volume_up")),
+    ("action/set", b"rescan_triggers", Command("rescan_triggers")),
 ]  # fmt: skip
 
 

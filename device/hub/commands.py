@@ -31,6 +31,7 @@ BUTTON_ACTIONS = (
     "lamp_toggle",
     "volume_up",
     "volume_down",
+    "rescan_triggers",  # look at the sounds folder again (new or removed recordings)
 )
 _NUMBER = re.compile(r"^-?(0|[1-9][0-9]{0,8})(\.[0-9]{1,6})?$")
 _SLEEP = re.compile(r"^(off|([01][0-9]|2[0-3]):[0-5][0-9])$")
