@@ -38,6 +38,13 @@ VALID = [
     ("tonight_sleep/set", b"OFF", Command("tonight_sleep", "off")),
     ("sleep/monday/set", b"22:45", Command("day_sleep", {"day": "monday", "sleep": "22:45"})),
     ("sleep/sunday/set", b"off", Command("day_sleep", {"day": "sunday", "sleep": "off"})),
+    ("wake/monday/set", b"06:45", Command("day_wake", {"day": "monday", "wake": "06:45"})),
+    ("wake/saturday/set", b"OFF", Command("day_wake", {"day": "saturday", "wake": "off"})),
+    ("dates_off/set", b'["2026-12-31", "2026-12-24", "2026-12-31"]', Command("dates_off", ["2026-12-24", "2026-12-31"])),
+    ("dates_off/set", b"2026-12-24, 2026-12-31", Command("dates_off", ["2026-12-24", "2026-12-31"])),
+    ("dates_off/set", b"2028-02-29", Command("dates_off", ["2028-02-29"])),
+    ("dates_off/set", b"", Command("dates_off", [])),
+    ("dates_off/set", b"[]", Command("dates_off", [])),
     ("rate/set", b"good", Command("rate", "good")),
     ("action/set", b"volume_up", Command("volume_up")),
     ("action/set", b"rescan_triggers", Command("rescan_triggers")),
@@ -51,6 +58,7 @@ def test_valid_payloads_become_commands(topic: str, payload: bytes, expected: Co
 
 def test_every_weekday_has_a_topic() -> None:
     assert {f"sleep/{day}/set" for day in WEEKDAYS} <= set(PARSERS)
+    assert {f"wake/{day}/set" for day in WEEKDAYS} <= set(PARSERS)
 
 
 MEGABYTE = 1024 * 1024
@@ -110,6 +118,19 @@ def test_hostile_payloads_are_rejected_on_every_topic(topic: str, name: str) -> 
         ("trigger/set", b"/usr/share/sounds/rain.wav", "unknown trigger"),
         ("tonight_sleep/set", b"24:00", "HH:MM"),
         ("sleep/friday/set", b"7:00", "HH:MM"),
+        ("wake/friday/set", b"6:30", "friday's wake time must be"),
+        ("wake/friday/set", b"", "HH:MM"),
+        ("dates_off/set", b"2026-02-30", "not a real date"),
+        ("dates_off/set", b"2026-12-24,xmas", "'xmas' is not a date"),
+        ("dates_off/set", b"2026-12-24,", "'' is not a date"),
+        ("dates_off/set", b"24.12.2026", "not a date"),
+        ("dates_off/set", b'["2026-12-24\\n"]', "not a date"),
+        ("dates_off/set", b"\xd9\xa2\xd9\xa0\xd9\xa2\xd9\xa6-12-24", "not a date"),  # Arabic-Indic digits
+        ("dates_off/set", b'["2026-12-24", 5]', "JSON list"),
+        ("dates_off/set", b'{"dates": ["2026-12-24"]}', "JSON list"),
+        ("dates_off/set", b'"2026-12-24"', "JSON list"),
+        ("dates_off/set", ",".join(["2026-12-24"] * 367).encode(), "at most 366 dates, not 367"),
+        ("dates_off/set", b"[" + b",".join([b'"2026-12-24"'] * 367) + b"]", "at most 366"),
         ("rate/set", b"meh", "good or bad"),
         ("good_night/set", b"now", "PRESS"),
         ("action/set", b"reboot", "one of"),

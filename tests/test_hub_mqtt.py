@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import time
@@ -94,12 +95,29 @@ def test_command_round_trip_for_every_entity(device: Device, watcher: Watcher) -
         ("skip_tonight", "PRESS", lambda s: s["routine"]["tonight_skipped"] is True),
         ("tonight_sleep", "22:30", lambda s: s["routine"]["tonight_sleep"] == "22:30"),
         ("sleep/monday", "off", lambda s: s["settings"]["day_sleep"].get("monday") == "off"),
+        ("wake/friday", "06:45", lambda s: s["settings"]["day_wake"].get("friday") == "06:45"),
+        ("dates_off", "2026-12-31, 2026-12-24", lambda s: s["settings"]["dates_off"] == ["2026-12-24", "2026-12-31"]),
+        ("dates_off", '["2027-01-01"]', lambda s: s["settings"]["dates_off"] == ["2027-01-01"]),
         ("routine", "OFF", lambda s: s["routine"]["enabled"] is False and s["routine"]["next_winddown"] == ""),
     ],
 )
 def test_routine_commands_round_trip(device: Device, watcher: Watcher, thing: str, payload: str, check: Any) -> None:
     mark = command(watcher, device, thing, payload)
     assert state_where(watcher, device, check, mark)
+
+
+def test_a_wake_time_from_the_hub_moves_the_sunrise_and_off_removes_it(device: Device, watcher: Watcher) -> None:
+    mark = command(watcher, device, "wake/monday", "07:15")
+    state = state_where(watcher, device, lambda s: s["routine"]["next_sunrise"] != "", mark)
+    sunrise = dt.datetime.fromisoformat(state["routine"]["next_sunrise"])  # the device runs on UTC here
+    assert (sunrise.weekday(), sunrise.strftime("%H:%M")) == (0, "06:55")
+    mark = command(watcher, device, "wake/monday", "off")
+    state = state_where(watcher, device, lambda s: s["settings"]["day_wake"] == {"monday": "off"}, mark)
+    assert state["routine"]["next_sunrise"] == ""
+    mark = command(watcher, device, "dates_off", "2026-12-24,2026-02-30")
+    error = watcher.wait_for(lambda m: m.topic == f"{device.base}/error", after=mark).json()
+    assert error["topic"].endswith("/dates_off/set") and "'2026-02-30' is not a real date" in error["reason"]
+    assert device.controller.state.settings.dates_off == []
 
 
 def test_button_gestures_and_room_readings_reach_their_entities(device: Device, watcher: Watcher) -> None:

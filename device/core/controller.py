@@ -77,7 +77,7 @@ class Controller:
             **self.settings_actions.actions(),  # volume_*, session_minutes, rate
             "rescan_triggers": lambda now, value, source: [fx.RescanTriggers()],
             "none": lambda now, value, source: [],
-            **routine_actions(self.routine),  # skip_tonight, tonight_sleep, day_sleep, dates_off, routine
+            **routine_actions(self.routine),  # skip_tonight, tonight_sleep, day_sleep, day_wake, dates_off, routine
         }
 
     # -- the worker's interface ------------------------------------------------

@@ -2,6 +2,7 @@
 
 ``skip_tonight`` (bool), ``tonight_sleep`` ("HH:MM" | "off" | null to clear),
 ``day_sleep`` ({"day": "monday", "sleep": "HH:MM" | "off" | null}),
+``day_wake`` ({"day": "monday", "wake": "HH:MM" | "off" | null}: the sunrise's wake time),
 ``dates_off`` (list of "YYYY-MM-DD", replaces the run-time list) and
 ``routine`` (bool). Each is checked here; a bad value is rejected with the
 reason and changes nothing. Accepted changes are persisted with the settings
@@ -34,6 +35,7 @@ def routine_actions(routine: Routine) -> dict[str, Handler]:
         "skip_tonight": actions.skip_tonight,
         "tonight_sleep": actions.tonight_sleep,
         "day_sleep": actions.day_sleep,
+        "day_wake": actions.day_wake,
         "dates_off": actions.dates_off,
         "routine": actions.enabled,
     }
@@ -76,17 +78,25 @@ class RoutineActions:
         return self._changed(now)
 
     def day_sleep(self, now: float, value: Any, source: str) -> Effects:
-        if not isinstance(value, dict) or set(value) - {"day", "sleep"} or "day" not in value:
-            return [fx.RejectCommand("day_sleep", f'expected {{"day": "monday", "sleep": "HH:MM"}}, not {value!r}')]
+        return self._day_time(now, value, "day_sleep", "sleep")
+
+    def day_wake(self, now: float, value: Any, source: str) -> Effects:
+        return self._day_time(now, value, "day_wake", "wake")
+
+    def _day_time(self, now: float, value: Any, action: str, key: str) -> Effects:
+        """A weekday's sleep or wake time from now on; null = back to the file."""
+        if not isinstance(value, dict) or set(value) - {"day", key} or "day" not in value:
+            return [fx.RejectCommand(action, f'expected {{"day": "monday", "{key}": "HH:MM"}}, not {value!r}')]
         try:
             day = parse_weekday(value["day"])
-            sleep = parse_sleep(value.get("sleep"))
+            time = parse_sleep(value.get(key))
         except ValueError as exc:
-            return [fx.RejectCommand("day_sleep", str(exc))]
-        if sleep is None:
-            self.settings.day_sleep.pop(day, None)
+            return [fx.RejectCommand(action, str(exc))]
+        table: dict[str, str] = getattr(self.settings, action)
+        if time is None:
+            table.pop(day, None)
         else:
-            self.settings.day_sleep[day] = sleep
+            table[day] = time
         return self._changed(now)
 
     def dates_off(self, now: float, value: Any, source: str) -> Effects:

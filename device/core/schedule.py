@@ -18,7 +18,9 @@ Rules:
   instant. So each night has exactly one wind-down, DST or not, and a session
   lasts its length on a DST night too.
 - A wake time belongs to the morning of its day (``[routine.monday] wake`` is
-  Monday morning); a date off has no sunrise that morning.
+  Monday morning); the run-time change for its weekday beats the file's
+  ``[routine.<day>] wake``, which beats ``[routine] wake``. A date off has no
+  sunrise that morning.
 - "Tonight", for the hub's one-off changes, is today's evening, or last
   night's before the morning window starts (at 02:00 "skip tonight" means the
   night you are in).
@@ -47,6 +49,7 @@ class Overrides:
     skip_night: str = ""
     night_sleep: Mapping[str, str] = field(default_factory=dict)
     day_sleep: Mapping[str, str] = field(default_factory=dict)
+    day_wake: Mapping[str, str] = field(default_factory=dict)
     dates_off: frozenset[str] = frozenset()
 
     @classmethod
@@ -57,6 +60,7 @@ class Overrides:
             skip_night=settings.skip_night,
             night_sleep=dict(settings.night_sleep),
             day_sleep=dict(settings.day_sleep),
+            day_wake=dict(settings.day_wake),
             dates_off=frozenset(settings.dates_off),
         )
 
@@ -156,7 +160,11 @@ class Schedule:
         return None
 
     def wake_time(self, day: dt.date) -> SleepTime:
-        config = getattr(self.routine, WEEKDAYS[day.weekday()])
+        """The morning's wake time: the run-time change for its weekday, else the file's ("off" included)."""
+        weekday = WEEKDAYS[day.weekday()]
+        if weekday in self.overrides.day_wake:
+            return SleepTime.parse(self.overrides.day_wake[weekday])
+        config = getattr(self.routine, weekday)
         return config.wake if config.wake is not None else self.routine.wake
 
     def next_wake(self, now: float, after: str = "") -> Wake | None:
@@ -220,7 +228,7 @@ def clean_overrides(settings: Settings) -> list[str]:
         except ValueError as exc:
             problems.append(f"skip_night: {exc}")
             settings.skip_night = ""
-    for name, check_key in (("night_sleep", parse_date), ("day_sleep", parse_weekday)):
+    for name, check_key in (("night_sleep", parse_date), ("day_sleep", parse_weekday), ("day_wake", parse_weekday)):
         table: dict[str, str] = getattr(settings, name)
         for key, value in list(table.items()):
             try:

@@ -21,6 +21,7 @@ class Settings:
     skip_night: str = ""  # ISO date of a night whose wind-down is skipped
     night_sleep: dict[str, str] = field(default_factory=dict)  # night ISO date -> "HH:MM" | "off"
     day_sleep: dict[str, str] = field(default_factory=dict)  # weekday -> "HH:MM" | "off"
+    day_wake: dict[str, str] = field(default_factory=dict)  # weekday -> "HH:MM" | "off" (the sunrise's wake time)
     dates_off: list[str] = field(default_factory=list)  # ISO dates, on top of [routine] dates_off
 
     def to_dict(self) -> dict[str, Any]:

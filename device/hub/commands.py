@@ -9,6 +9,7 @@ even if a check here were missed.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import re
@@ -18,6 +19,7 @@ from typing import Any
 
 from device.config.schema import WEEKDAYS, Config
 from device.core.events import Command
+from device.core.overrides import MAX_DATES_OFF
 
 MAX_JSON_DEPTH = 4
 MAX_TRANSITION_S = 3600.0
@@ -35,6 +37,7 @@ BUTTON_ACTIONS = (
 )
 _NUMBER = re.compile(r"^-?(0|[1-9][0-9]{0,8})(\.[0-9]{1,6})?$")
 _SLEEP = re.compile(r"^(off|([01][0-9]|2[0-3]):[0-5][0-9])$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _ON = {"on", "true", "1"}
 _OFF = {"off", "false", "0"}
 
@@ -263,11 +266,36 @@ def _action(text: str, limits: Limits, triggers: tuple[str, ...]) -> Command:
     return Command(text)
 
 
-def _day(day: str) -> Parser:
+def _day(day: str, what: str) -> Parser:
+    """``sleep/<day>/set`` or ``wake/<day>/set``: that weekday's sleep or wake time, "HH:MM" or "off"."""
+
     def parser(text: str, limits: Limits, triggers: tuple[str, ...]) -> Command:
-        return Command("day_sleep", {"day": day, "sleep": sleep_time(text, f"{day}'s sleep time")})
+        return Command(f"day_{what}", {"day": day, what: sleep_time(text, f"{day}'s {what} time")})
 
     return parser
+
+
+def _dates_off(text: str, limits: Limits, triggers: tuple[str, ...]) -> Command:
+    """A JSON list of "YYYY-MM-DD" or the same comma-separated; empty = no run-time dates off."""
+    if text[:1] in ("[", "{", '"'):
+        items = load_json(text)
+        if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+            raise Rejected('dates_off takes a JSON list of "YYYY-MM-DD" strings or a comma-separated list')
+    else:
+        items = [item.strip() for item in text.split(",")] if text else []
+    if len(items) > MAX_DATES_OFF:
+        raise Rejected(f"dates_off takes at most {MAX_DATES_OFF} dates, not {len(items)}")
+    return Command("dates_off", sorted({_date(item) for item in items}))
+
+
+def _date(text: str) -> str:
+    shown = text[:32] if text.isprintable() else excerpt(text.encode(), 32)
+    if not _DATE.fullmatch(text):
+        raise Rejected(f'dates_off: {shown!r} is not a date "YYYY-MM-DD"')
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise Rejected(f"dates_off: {shown!r} is not a real date") from None
 
 
 PARSERS: dict[str, Parser] = {
@@ -283,6 +311,13 @@ PARSERS: dict[str, Parser] = {
     "tonight_sleep/set": lambda text, limits, triggers: Command("tonight_sleep", sleep_time(text, "tonight's sleep")),
     "rate/set": _rate,
     "action/set": _action,
-    **{f"sleep/{day}/set": _day(day) for day in WEEKDAYS},
+    "dates_off/set": _dates_off,
+    **{f"sleep/{day}/set": _day(day, "sleep") for day in WEEKDAYS},
+    **{f"wake/{day}/set": _day(day, "wake") for day in WEEKDAYS},
 }
 """Every command topic (relative to the base topic) and its parser."""
+
+
+def topic_filters() -> list[str]:
+    """The subscriptions (relative to the base topic) that cover every command topic: ``+/set``, ``sleep/+/set``…"""
+    return sorted({"/".join([*topic.split("/")[:-2], "+", "set"]) for topic in PARSERS})

@@ -129,6 +129,7 @@ def entities(config: Config, triggers: tuple[str, ...]) -> list[Entity]:
         out.append(_select("trigger", "Trigger", "mdi:waveform", list(triggers), t, _TRIGGER))
     out += _controls(config, t)
     out += _sleep_texts(config, t)
+    out.append(_dates_off(t))
     out += _sensors(config, t)
     out += _problems(config, t)
     out += _gestures(config, t)
@@ -224,21 +225,44 @@ def _button(key: str, name: str, icon: str, t: Topics) -> Entity:
     )
 
 
-def _text(key: str, name: str, command: str, expr: str, t: Topics) -> Entity:
-    options: dict[str, Any] = {"name": name, "icon": "mdi:bed-clock", "command_topic": command, "state_topic": t.state}
-    options |= {"value_template": _value(expr), "min": 2, "max": 5, "pattern": r"^(off|([01]\d|2[0-3]):[0-5]\d)$"}
+TIME_PATTERN = r"^(off|([01]\d|2[0-3]):[0-5]\d)$"
+DATES_PATTERN = r"^(\d{4}-\d{2}-\d{2}(, ?\d{4}-\d{2}-\d{2})*)?$"
+TEXT_MAX = 255  # Home Assistant's longest text state (longer states are refused)
+
+
+def _text(key: str, name: str, command: str, expr: str, t: Topics, icon: str = "mdi:bed-clock") -> Entity:
+    """A "HH:MM" or "off" text entity."""
+    options: dict[str, Any] = {"name": name, "icon": icon, "command_topic": command, "state_topic": t.state}
+    options |= {"value_template": _value(expr), "min": 2, "max": 5, "pattern": TIME_PATTERN}
     return Entity(key, "text", options)
 
 
 def _sleep_texts(config: Config, t: Topics) -> list[Entity]:
-    """Tonight's sleep time as planned, and each weekday's: a run-time override, else the config's."""
+    """Tonight's sleep time as planned, and each weekday's sleep and wake time: a run-time change, else the file's."""
     tonight = "value_json.routine.tonight_sleep or none"
     out = [_text("tonight_sleep", "Tonight's sleep time", t.command("tonight_sleep"), tonight, t)]
     for day in WEEKDAYS:
         configured = getattr(config.routine, day).sleep or config.routine.sleep
         expr = f"value_json.settings.day_sleep.{day} | default('{configured}')"
         out.append(_text(f"sleep_{day}", f"Sleep time {day.capitalize()}", t.command(f"sleep/{day}"), expr, t))
+    for day in WEEKDAYS:
+        configured = getattr(config.routine, day).wake or config.routine.wake
+        expr = f"value_json.settings.day_wake.{day} | default('{configured}')"
+        name, icon = f"Wake time {day.capitalize()}", "mdi:weather-sunset-up"
+        out.append(_text(f"wake_{day}", name, t.command(f"wake/{day}"), expr, t, icon))
     return out
+
+
+def _dates_off(t: Topics) -> Entity:
+    """The run-time dates off, comma-separated; a list too long for a text ends in ",…" (which the pattern refuses)."""
+    fits = (TEXT_MAX + 1) // 11  # "YYYY-MM-DD" and a comma each
+    template = (
+        "{% set d = value_json.settings.dates_off %}"
+        f"{{{{ d | join(',') if d | length <= {fits} else (d[:{fits - 1}] | join(',')) ~ ',…' }}}}"
+    )
+    options: dict[str, Any] = {"name": "Dates off", "icon": "mdi:calendar-remove-outline", "value_template": template}
+    options |= {"command_topic": t.command("dates_off"), "state_topic": t.state}
+    return Entity("dates_off", "text", options | {"min": 0, "max": TEXT_MAX, "pattern": DATES_PATTERN})
 
 
 def _sensor(key: str, name: str, expr: str, t: Topics, **extra: Any) -> Entity:

@@ -217,7 +217,7 @@ class MqttHub:
         self._warned_unreachable = False
         client.reconnect_delay_set(RECONNECT_MIN, RECONNECT_MAX)
         client.publish(self.topics.availability, b"online", qos=1, retain=True)
-        subs = [(f"{self.topics.base}/+/set", 1), (f"{self.topics.base}/sleep/+/set", 1), (self.topics.ha_status, 1)]
+        subs = [(f"{self.topics.base}/{f}", 1) for f in commands.topic_filters()] + [(self.topics.ha_status, 1)]
         client.subscribe(subs)
         self.publisher.connected(True)
         self._deliver(ev.HubConnection(True))
