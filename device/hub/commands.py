@@ -15,26 +15,17 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
-from device.config.schema import WEEKDAYS, Config
+from device.config.schema import WEEKDAYS, Action, Config
 from device.core.events import Command
 from device.core.overrides import MAX_DATES_OFF
 
 MAX_JSON_DEPTH = 4
 MAX_TRANSITION_S = 3600.0
 LAMP_EFFECTS = ("none", "breathe")
-BUTTON_ACTIONS = (
-    "toggle_session",
-    "start_session",
-    "stop_session",
-    "next_trigger",
-    "good_night",
-    "lamp_toggle",
-    "volume_up",
-    "volume_down",
-    "rescan_triggers",  # look at the sounds folder again (new or removed recordings)
-)
+# What a button can be set to do (the config's list, without "none"), and a rescan of the sounds folder.
+BUTTON_ACTIONS = (*(a for a in get_args(Action) if a != "none"), "rescan_triggers")
 _NUMBER = re.compile(r"^-?(0|[1-9][0-9]{0,8})(\.[0-9]{1,6})?$")
 _SLEEP = re.compile(r"^(off|([01][0-9]|2[0-3]):[0-5][0-9])$")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
