@@ -16,7 +16,7 @@ venv: $(VENV)/.installed
 
 ## make run: the device in simulation on this machine (no hardware needed)
 run: venv
-	$(VENV)/bin/hushlight run --simulate --config config/hushlight.toml --state-dir $(STATE_DIR) $(ARGS)
+	$(VENV)/bin/hushlight run --simulate --sim-broker --config config/hushlight.toml --state-dir $(STATE_DIR) $(ARGS)
 
 ## make test: lint, type check and the whole test suite
 test: venv mosquitto lint typecheck pytest

@@ -52,6 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--simulate", action="store_true", help="mock hardware: runs on any laptop")
     run.add_argument("--speed", type=float, default=1.0, help="simulation only: run the device clock N times faster")
     run.add_argument("--start", default="", help='simulation only: start the clock at a local time, "2026-11-24 22:00"')
+    run.add_argument(
+        "--sim-broker",
+        action="store_true",
+        help="simulation only: start a private mosquitto on loopback when the configured broker is not there",
+    )
     run.set_defaults(func=cmd_run)
 
     config = sub.add_parser("config", help="check or show the configuration")
@@ -108,9 +113,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     if config is None:
         return 2
     setup_logging(config.device.log_level)
-    if not args.simulate and (args.speed != 1.0 or args.start):
+    if not args.simulate and (args.speed != 1.0 or args.start or args.sim_broker):
         print(
-            "hushlight: --speed and --start are for --simulate only; the real device keeps real time", file=sys.stderr
+            "hushlight: --speed, --start and --sim-broker are for --simulate only; the real device keeps real time",
+            file=sys.stderr,
         )
         return 2
     if not args.speed > 0 or args.speed > 10000:
@@ -126,7 +132,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     state_dir = args.state_dir or config.device.state_dir
     if config_path(args.config) is None:
         log.warning("no config file (%s missing): running on the built-in defaults", DEFAULT_CONFIG)
-    return run_daemon(config, RunOptions(state_dir=state_dir, simulate=args.simulate, speed=args.speed, start=start))
+    return run_daemon(
+        config,
+        RunOptions(
+            state_dir=state_dir, simulate=args.simulate, speed=args.speed, start=start, sim_broker=args.sim_broker
+        ),
+    )
 
 
 def cmd_config_check(args: argparse.Namespace) -> int:

@@ -63,6 +63,7 @@ class FadingLamp:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._observers: list[Callable[[float, float], None]] = []
         output.write(0.0)  # a known state: off
 
     @classmethod
@@ -128,6 +129,10 @@ class FadingLamp:
             "remaining": max(0.0, motion.end - now) if busy else 0.0,
         }
 
+    def add_observer(self, observer: Callable[[float, float], None]) -> None:
+        """Call ``observer(duty, level)`` after each duty change (on the fader's thread: keep it quick)."""
+        self._observers.append(observer)
+
     def busy(self) -> bool:
         thread = self._thread
         return thread is not None and thread.is_alive()
@@ -173,11 +178,18 @@ class FadingLamp:
 
     def _show(self, duty: float, level: float) -> None:
         with self._lock:
-            if duty != self._duty:
+            changed = duty != self._duty
+            if changed:
                 self.output.write(duty)
                 self.writes += 1
                 self._duty = duty
             self._level = level
+        if changed:
+            for observer in self._observers:
+                try:
+                    observer(duty, level)
+                except Exception:  # a watcher must never stop a fade
+                    log.exception("lamp observer %r failed", observer)
 
     def _blink(self, stop: threading.Event, times: int, interrupted: Motion) -> None:
         base = self.level()

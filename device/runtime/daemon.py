@@ -30,6 +30,7 @@ from device.persist import JsonStateFile
 from device.runtime import wiring
 from device.runtime.clock import Clock, RealClock, ScaledClock
 from device.runtime.worker import Adapters, Worker
+from device.sim.run import Simulator
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ class RunOptions:
     simulate: bool = False
     speed: float = 1.0
     start: float | None = None  # device time to start the simulated clock at
+    sim_broker: bool = False  # simulation only: start a private mosquitto when the configured one is missing
 
 
 def local_zone(config: Config) -> dt.tzinfo:
@@ -122,6 +124,9 @@ def run_daemon(config: Config, options: RunOptions) -> int:
     clock: Clock = sim_clock if sim_clock is not None else RealClock()
     state_dir = options.state_dir
     state_dir.mkdir(parents=True, exist_ok=True)
+    simulator = Simulator(config, clock, local_zone(config)) if options.simulate else None
+    if simulator is not None and options.sim_broker:
+        config = simulator.ensure_broker(config, state_dir)
     settings, settings_file = load_settings(config, state_dir)
     stored_session, session_file = load_session(state_dir)
     controller = Controller(config, settings, local_zone(config))
@@ -153,7 +158,9 @@ def run_daemon(config: Config, options: RunOptions) -> int:
     )
     worker_ref.append(worker)
     journal.subscribe(worker.post)  # rating counts for the experiment, now and after each rating
-    buttons = BedsideButtons(config.buttons, worker.post, clock, pin_factory)
+    buttons = BedsideButtons(config.buttons, worker.post, simulator.edge_clock if simulator else clock, pin_factory)
+    if simulator is not None:
+        simulator.start(pin_factory, lamp, worker)
     stop_sensors = wiring.build_sensors(config, options.simulate, worker.post, clock)
     player.set_failure_callback(lambda trigger, reason: worker.post(ev.SoundFailed(trigger, reason)))
     names, broken = player.triggers()
@@ -177,6 +184,8 @@ def run_daemon(config: Config, options: RunOptions) -> int:
             thread.join(0.5)  # the main thread stays free to run signal handlers
     finally:
         notifier.send("STOPPING=1")
+        if simulator is not None:
+            simulator.close_panel()
         buttons.close()
         if stop_sensors is not None:
             stop_sensors()
@@ -187,6 +196,8 @@ def run_daemon(config: Config, options: RunOptions) -> int:
                 close()
             except Exception:
                 log.exception("error while closing %s", close)
+        if simulator is not None:
+            simulator.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     log.info("hushlight stopped")

@@ -51,6 +51,7 @@ class Worker:
         heartbeat: Callable[[], None] | None = None,
         max_sleep: float = MAX_SLEEP,
         session_file: JsonStateFile | None = None,
+        observers: list[Callable[[dict[str, Any]], None]] | None = None,
     ) -> None:
         self.controller = controller
         self.adapters = adapters
@@ -59,6 +60,8 @@ class Worker:
         self.session_file = session_file
         self.heartbeat = heartbeat
         self.max_sleep = max_sleep
+        # Called with each published snapshot, on the worker thread (the simulator's panel): keep them quick.
+        self.observers: list[Callable[[dict[str, Any]], None]] = list(observers or [])
         self._queue: queue.Queue[ev.Event] = queue.Queue()
         self._failed: set[str] = set()
         self.stopped = threading.Event()
@@ -156,6 +159,11 @@ class Worker:
             log.exception("could not build the state snapshot")
             return
         self._call("hub", self.adapters.hub.publish_state, snapshot)
+        for observer in self.observers:
+            try:
+                observer(snapshot)
+            except Exception:  # a watcher must never stop the device
+                log.exception("state observer %r failed", observer)
 
 
 def _log_effect(now: float, effect: fx.Effect) -> None:
