@@ -11,6 +11,7 @@ os.environ.setdefault("GPIOZERO_PIN_FACTORY", "mock")
 os.environ.setdefault("GPIOZERO_MOCK_PIN_CLASS", "mockpwmpin")
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -38,3 +39,18 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
     """A real mosquitto on a free loopback port, with a config file of its own."""
     with start_broker(tmp_path_factory.mktemp("mosquitto")) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def sound_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The built-in triggers, rendered once per run as short 2 s loops, for simulated daemons to start from.
+
+    A simulated daemon renders the 40 s loops it misses on a background thread: seconds of CPU
+    that would take the machine from the test (see tests/support/sim.py).
+    """
+    from device.audio import synth
+
+    cache = tmp_path_factory.mktemp("sound-cache")
+    for name in synth.BUILTINS:
+        synth.write_wav(synth.cache_path(cache, name), synth.render(name, seconds=2.0))
+    return cache

@@ -234,3 +234,46 @@ def test_a_real_time_fade_takes_its_time_and_reports_progress(pin_factory):
     assert time.monotonic() - started >= 0.25
     assert lamp.level() == 50 and lamp.status()["remaining"] == 0.0
     lamp.close()
+
+
+class LateClock(InstantClock):
+    """Every wait oversleeps by ``late`` device seconds (a busy machine, or --speed 600); ``jump_at`` jumps ahead."""
+
+    def __init__(self, late: float = 0.0, jump: float = 0.0) -> None:
+        super().__init__()
+        self.late, self.jump = late, jump
+
+    def real_seconds(self, device_seconds: float) -> float:
+        return device_seconds
+
+    def wait(self, stop, device_seconds):
+        stopped = super().wait(stop, device_seconds)
+        self.t += self.late
+        if self.jump and self.waits == 5:
+            self.t += self.jump
+        return stopped
+
+
+def test_a_fade_running_late_catches_up_instead_of_stretching(pin_factory):
+    clock = LateClock(late=0.2)
+    lamp = FadingLamp(GpioPwmOutput(18, 1000, pin_factory), clock, MIN_DUTY)
+    steps = lamp._plan(35, 3.0, "ease")
+    start = clock.now()
+    lamp.fade_to(35, 3.0, "ease")
+    assert lamp.wait_idle(5)
+    assert lamp.level() == 35
+    assert clock.now() - start <= 3.0 + 0.2 + 1e-6, "ends on time (plus one oversleep), not 0.2 s later per step"
+    assert 0 < lamp.writes < len(steps), "steps already past were left out"
+    lamp.close()
+
+
+def test_a_wall_clock_jump_during_a_fade_is_not_caught_up(pin_factory):
+    clock = LateClock(jump=3600.0)
+    lamp = FadingLamp(GpioPwmOutput(18, 1000, pin_factory), clock, MIN_DUTY)
+    steps = lamp._plan(35, 60.0, "linear")
+    start = clock.now()
+    lamp.fade_to(35, 60.0, "linear")
+    assert lamp.wait_idle(5)
+    assert lamp.writes == len(steps), "every step still shown: no flash"
+    assert clock.now() - start == pytest.approx(3600.0 + 60.0)
+    lamp.close()

@@ -29,6 +29,7 @@ BLINK_RAMP = 0.12  # s, each edge of a blink: soft, but clearly a blink
 BLINK_HOLD = 0.2  # s at the far end of a blink
 BLINK_GAP = 0.35  # s between two blinks
 BREATHE_LEAD_IN = 3.0  # s, from the current level to the low level before the first in-breath
+MAX_CATCH_UP = 0.5  # real s: a fade later than this is not caught up (the wall clock jumped)
 
 
 @dataclass(frozen=True)
@@ -162,14 +163,33 @@ class FadingLamp:
         return plan_fade(self.map, duty, level, target, duration, curve)
 
     def _play(self, steps: list[Step], stop: threading.Event) -> bool:
-        """Write the steps at their times; True if stopped before the end."""
-        previous = 0.0
-        for step in steps:
-            delay, previous = step.at - previous, step.at
+        """Write the steps at their times; True if stopped before the end.
+
+        Steps are timed from the fade's start, so a fade whose writes run late
+        (a busy machine, or ``--speed 600`` where one write takes a good part of
+        a step) keeps its length by leaving out steps already past, instead of
+        stretching until the next command cuts it short. A gap of more than
+        :data:`MAX_CATCH_UP` real seconds is the wall clock jumping (NTP at
+        boot): the fade carries on from where it was, never squashed into a flash.
+        """
+        origin, previous = self._clock.now(), 0.0
+
+        def elapsed() -> float:
+            nonlocal origin
+            gone = self._clock.now() - origin
+            if self._clock.real_seconds(gone - previous) > MAX_CATCH_UP:  # a jump: carry on from here
+                origin, gone = origin + gone - previous, previous
+            return gone
+
+        for index, step in enumerate(steps):
+            delay = min(step.at - previous, step.at - elapsed())
+            previous = step.at
             if delay > 0 and self._clock.wait(stop, delay):
                 return True
             if stop.is_set():
                 return True
+            if index + 1 < len(steps) and steps[index + 1].at <= elapsed():
+                continue  # the next step is due already: this one would never be seen
             self._show(step.duty, step.level)
         return False
 
