@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import time
 from pathlib import Path
 
 from tests.support.broker import Broker
-from tests.support.sim import Watcher, daemon_command, daemon_env, seed_sound_cache, stop, write_config
+from tests.support.sim import (
+    Watcher,
+    daemon_command,
+    daemon_env,
+    seed_sound_cache,
+    stop,
+    wait_until_linked,
+    write_config,
+)
 
 SPEED = 600.0
 EVENING = 35.0  # [lamp] evening_level's default
-LIT = 5.0  # clearly on
+LIT = 0.5  # on (at 600x the rise may be cut short: see session())
 SESSION_S = 30 * 60  # [routine] session_minutes' default, device seconds
 
 
@@ -25,7 +34,8 @@ def session(watcher: Watcher) -> tuple[int, float]:
 
     At --speed 600 the 3 s rise to the evening level lasts 5 ms of real time and the sunset
     starts right after it; the sound player starting the trigger on the worker thread first
-    takes a few of those milliseconds, so the lamp may turn before it gets all the way up.
+    takes a few of those milliseconds, so the lamp may turn long before it gets all the way up
+    (measured on a busy 2-core machine: anywhere from 1 % to 26 % of the 35 %).
     """
     mark = watcher.mark()
     watcher.publish("sim/button", "single")
@@ -49,14 +59,11 @@ def test_a_simulated_night_driven_over_mqtt(tmp_path: Path, broker: Broker, soun
             ("sim/room", '{"co2": 400}'): "has no 'co2'",
             ("sim/room", "warm"): "JSON object",
         }
-        deadline = time.monotonic() + 20
-        while not watcher.on("sim/error") and time.monotonic() < deadline and process.poll() is None:
-            watcher.publish("sim/button", "triple")
-            time.sleep(0.2)
+        wait_until_linked(watcher, process)
         for (topic, payload), reason in refusals.items():
             mark = watcher.mark()
             watcher.publish(topic, payload)
-            error = watcher.wait_for("sim/error", lambda m: m.json()["topic"] == topic, 5, after=mark).json()
+            error = watcher.wait_for("sim/error", lambda m, t=topic: m.json()["topic"] == t, 5, after=mark).json()
             assert reason in error["error"] and error["payload"] == payload
         watcher.publish("sim/room", '{"temperature_c": 23.5, "lux": 2}')
 
@@ -71,7 +78,7 @@ def test_a_simulated_night_driven_over_mqtt(tmp_path: Path, broker: Broker, soun
         assert levels[: top + 1] == sorted(levels[: top + 1]), "a rise, then..."
         assert levels[top:] == sorted(levels[top:], reverse=True), "...a sunset, never a jump back up"
         sunset = levels[top:]
-        assert max(a - b for a, b in zip(sunset, sunset[1:], strict=False)) <= 1.01, "in steps no eye can see"
+        assert max(a - b for a, b in itertools.pairwise(sunset)) <= 1.01, "in steps no eye can see"
         assert LIT <= max(levels) <= EVENING
         assert SESSION_S * 0.8 < off["at"] - peak_at < SESSION_S * 1.1, "the sunset lasts the session"
         duty = {m.json()["level"]: m.json()["duty"] for m in watcher.on("sim/lamp")}
@@ -94,7 +101,7 @@ def test_a_simulated_night_driven_over_mqtt(tmp_path: Path, broker: Broker, soun
         assert off["at"] - before < 300
     finally:
         code = stop(process)
-        out, err = process.communicate()
+        _, err = process.communicate()
         watcher.close()
     assert code == 0, err[-3000:]
     assert "Traceback" not in err, err[-3000:]

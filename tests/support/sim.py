@@ -214,3 +214,15 @@ def terminal(command: list[str]) -> Iterator[Terminal]:
         yield term
     finally:
         term.close()
+
+
+def wait_until_linked(watcher: Watcher, process: subprocess.Popen[Any], timeout: float = 30) -> None:
+    """Wait until the daemon's sim link answers: a refused button payload comes back on sim/error."""
+    deadline = time.monotonic() + timeout
+    while not watcher.on("sim/error"):
+        if process.poll() is not None:
+            raise AssertionError(f"the daemon exited with {process.returncode} before its sim link was up")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no answer on sim/error within {timeout} s")
+        watcher.publish("sim/button", "triple")
+        time.sleep(0.2)

@@ -1,0 +1,86 @@
+"""The simulator's panel in a real (pseudo-)terminal: keys in, the screen read back, the terminal restored."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import termios
+from pathlib import Path
+
+from tests.support.broker import Broker
+from tests.support.sim import (
+    Watcher,
+    daemon_command,
+    daemon_env,
+    seed_sound_cache,
+    terminal,
+    wait_until_linked,
+    write_config,
+)
+
+
+def test_the_panel_starts_a_session_on_space_and_gives_the_terminal_back(
+    tmp_path: Path, broker: Broker, sound_cache: Path
+) -> None:
+    state = tmp_path / "state"
+    seed_sound_cache(sound_cache, state)
+    config = write_config(tmp_path, broker.port)
+    watcher = Watcher(broker.port)
+    command = daemon_command(config, state, 60, "2026-11-24 21:00")
+    try:
+        with terminal(command) as term:
+            assert term.initial[3] & termios.ICANON and term.initial[3] & termios.ECHO
+            screen = term.wait_screen(lambda s: "no session" in s and "connected broker" in s, 30)
+            assert "Hushlight · simtest · simulation" in screen
+            assert "Tue 24 Nov 2026 21:0" in screen and "speed 60×" in screen
+            assert "Wind-down  next —" in screen or "Wind-down  next " in screen
+            assert not term.lflag() & (termios.ICANON | termios.ECHO), "keys one by one, not echoed"
+
+            term.send(" ")  # one tap: a single press, once the keyboard has been quiet
+            screen = term.wait_screen(lambda s: "started by button" in s, 15)
+            assert "single press at 21:" in screen
+            lamp = watcher.wait_for("sim/lamp", lambda m: m.json()["level"] > 1, 10).json()
+            assert lamp["time"].startswith("2026-11-24T21:")
+
+            term.send("tb+")  # warmer, brighter, louder
+            screen = term.wait_screen(lambda s: "volume 45 %" in s and "simulated 19.5 °C" in s, 10)
+            assert "simulated 19.5 °C, 45 %, 1 lx" in screen
+            assert "simulated room: temperature_c 19.5" in screen, "the log tail is on the panel"
+            assert "sim/button" not in screen
+
+            watcher.publish("sim/button", "double")  # the hub messages line shows MQTT traffic for this device
+            term.wait_screen(lambda s: "sim/button  double" in s, 10)
+
+            term.send("q")
+            assert term.process.wait(20) == 0
+            out = term.text()
+            assert "\x1b[?1049l" in out, "the alternate screen was left"
+            assert term.lflag() & termios.ICANON and term.lflag() & termios.ECHO, "the terminal is restored"
+            assert "hushlight stopped" in out
+            assert "Traceback" not in out
+    finally:
+        watcher.close()
+
+
+def test_without_a_terminal_the_simulator_logs_instead_of_drawing(
+    tmp_path: Path, broker: Broker, sound_cache: Path
+) -> None:
+    state = tmp_path / "state"
+    seed_sound_cache(sound_cache, state)
+    config = write_config(tmp_path, broker.port)
+    watcher = Watcher(broker.port)
+    command = daemon_command(config, state, 600, "2026-11-24 21:00")
+    process = subprocess.Popen(
+        command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=daemon_env(), text=True
+    )
+    try:
+        wait_until_linked(watcher, process)
+        watcher.publish("sim/button", "single")
+        watcher.wait_for("sim/lamp", lambda m: json.loads(m.payload)["level"] > 1, 10)
+    finally:
+        process.terminate()
+        out, err = process.communicate(timeout=20)
+        watcher.close()
+    assert process.returncode == 0, err[-2000:]
+    assert "\x1b[" not in out + err, "no drawing"
+    assert "sim: session " in err and "sim: no session" in err
