@@ -1,7 +1,8 @@
-"""A simulated night at --speed 600, with the daemon driven only over MQTT (sim topics) and watched there."""
+"""A simulated night at --speed 600: the daemon driven only over MQTT (sim topics) and watched there."""
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import subprocess
 import time
@@ -21,7 +22,10 @@ from tests.support.sim import (
 SPEED = 600.0
 EVENING = 35.0  # [lamp] evening_level's default
 LIT = 0.5  # on (at 600x the rise may be cut short: see session())
-SESSION_S = 30 * 60  # [routine] session_minutes' default, device seconds
+SESSION_S = 30 * 60
+WINDDOWN = dt.datetime(
+    2026, 11, 24, 21, 30, tzinfo=dt.UTC
+).timestamp()  # [routine] session_minutes' default, device seconds
 
 
 def lamp_levels(watcher: Watcher, after: int) -> list[tuple[float, float]]:
@@ -48,7 +52,7 @@ def test_a_simulated_night_driven_over_mqtt(tmp_path: Path, broker: Broker, soun
     seed_sound_cache(sound_cache, state)
     config = write_config(tmp_path, broker.port)
     watcher = Watcher(broker.port)
-    command = daemon_command(config, state, SPEED, "2026-11-24 21:00")
+    command = daemon_command(config, state, SPEED, "2026-11-24 20:30")
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=daemon_env(), text=True)
     try:
         # Refused sim commands say why on sim/error; the first answer also shows the sim link is up.
@@ -67,8 +71,12 @@ def test_a_simulated_night_driven_over_mqtt(tmp_path: Path, broker: Broker, soun
             assert reason in error["error"] and error["payload"] == payload
         watcher.publish("sim/room", '{"temperature_c": 23.5, "lux": 2}')
 
-        # 1. A press starts a session: the lamp rises to the evening level, then sets over the session to off.
-        mark, peak_at = session(watcher)
+        # 1. At 21:30 (sleep 23:00, minus 60 min, minus a 30 min session) the wind-down starts by itself:
+        # the lamp rises towards the evening level, then sets over the session to off.
+        mark = watcher.mark()
+        lit = watcher.wait_for("sim/lamp", lambda m: m.json()["level"] >= LIT, 20, after=mark).json()
+        assert WINDDOWN <= lit["at"] < WINDDOWN + 60, lit["time"]
+        peak_at = lit["at"]
         off = watcher.wait_for("sim/lamp", lambda m: m.json()["level"] == 0, 15, after=mark).json()
         trace = lamp_levels(watcher, mark)
         times = [at for at, _ in trace]
@@ -84,7 +92,7 @@ def test_a_simulated_night_driven_over_mqtt(tmp_path: Path, broker: Broker, soun
         duty = {m.json()["level"]: m.json()["duty"] for m in watcher.on("sim/lamp")}
         assert 0 < duty[max(levels)] < 1 and duty[0] == 0
 
-        # 2. A long press (sim/button long) is good night: off within seconds, not over the session.
+        # 2. After the wind-down, a press starts a session; a long press (sim/button long) is good night: off within seconds, not over the session.
         mark, peak_at = session(watcher)
         before = lamp_levels(watcher, mark)[-1][0]
         watcher.publish("sim/button", "long")

@@ -30,10 +30,10 @@ def test_the_panel_starts_a_session_on_space_and_gives_the_terminal_back(
     try:
         with terminal(command) as term:
             assert term.initial[3] & termios.ICANON and term.initial[3] & termios.ECHO
-            screen = term.wait_screen(lambda s: "no session" in s and "connected broker" in s, 30)
+            screen = term.wait_screen(lambda s: "no session" in s and "connected broker" in s and "21:30" in s, 30)
             assert "Hushlight · simtest · simulation" in screen
             assert "Tue 24 Nov 2026 21:0" in screen and "speed 60×" in screen
-            assert "Wind-down  next —" in screen or "Wind-down  next " in screen
+            assert "Wind-down  next Tue 24 Nov 21:30" in screen, "sleep 23:00 - 60 min - a 30 min session"
             assert not term.lflag() & (termios.ICANON | termios.ECHO), "keys one by one, not echoed"
 
             term.send(" ")  # one tap: a single press, once the keyboard has been quiet
