@@ -113,9 +113,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     if config is None:
         return 2
     setup_logging(config.device.log_level)
-    if not args.simulate and (args.speed != 1.0 or args.start or args.sim_broker):
+    if not args.simulate and (args.speed != 1.0 or args.start):
         print(
-            "hushlight: --speed, --start and --sim-broker are for --simulate only; the real device keeps real time",
+            "hushlight: --speed and --start are for --simulate only; the real device keeps real time", file=sys.stderr
+        )
+        return 2
+    if not args.simulate and args.sim_broker:
+        print(
+            "hushlight: --sim-broker is for --simulate only; the real device uses the configured broker",
             file=sys.stderr,
         )
         return 2

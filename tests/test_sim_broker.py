@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import msgspec
 
 from device.config import default_config
@@ -59,3 +61,55 @@ def test_a_broker_that_cannot_start_says_why(tmp_path):
         assert "mosquitto exited at start: Error: unknown option" in str(exc)
     else:
         raise AssertionError("a broker that exits at once must be reported")
+
+
+def test_the_simulated_daemon_brings_its_own_broker_and_stops_it(tmp_path, sound_cache):
+    import subprocess
+
+    from tests.support.sim import (
+        Watcher,
+        daemon_command,
+        daemon_env,
+        seed_sound_cache,
+        stop,
+        wait_until_linked,
+        write_config,
+    )
+
+    port = free_port()
+    state = tmp_path / "state"
+    seed_sound_cache(sound_cache, state)
+    config = write_config(tmp_path, port).read_text().replace('host = "127.0.0.1"', 'host = "localhost"')
+    (tmp_path / "hushlight.toml").write_text(config)
+    command = daemon_command(tmp_path / "hushlight.toml", state, 60, "2026-11-24 12:00", "--sim-broker")
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=daemon_env(), text=True)
+    watcher = None
+    try:
+        deadline = time.monotonic() + 30
+        while not reachable("127.0.0.1", port) and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.1)
+        watcher = Watcher(port)
+        wait_until_linked(watcher, process)
+    finally:
+        code = stop(process)
+        _, err = process.communicate()
+        if watcher is not None:
+            watcher.close()
+    assert code == 0, err[-2000:]
+    assert f"started a private broker (mosquitto) on 127.0.0.1:{port}" in err
+    assert f"broker 127.0.0.1, port {port}" in err, "how to point Home Assistant at it"
+    assert not reachable("127.0.0.1", port), "stopped with the daemon"
+
+
+def test_sim_broker_is_for_simulation_only(tmp_path):
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "device", "run", "--sim-broker", "--state-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert "--sim-broker is for --simulate only" in result.stderr
