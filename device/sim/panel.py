@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import dataclasses
 import datetime as dt
 import logging
 import os
@@ -21,6 +22,7 @@ import sys
 import termios
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any, TextIO
 
@@ -68,7 +70,7 @@ class Panel:
         self._stdin = stdin or sys.stdin
         self._stdout = stdout or sys.stdout
         self._fd = self._stdin.fileno()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # the dirty flag and the model's line buffers
         self._dirty = True
         self._stop = threading.Event()
         self._wake_r, self._wake_w = os.pipe()
@@ -97,7 +99,8 @@ class Panel:
 
     def hub_message(self, topic: str, payload: str) -> None:
         stamp = dt.datetime.fromtimestamp(self.model.now or time.time(), self.model.tz).strftime("%H:%M:%S")
-        self.model.messages.append(f"{stamp}  {topic}  {payload}")
+        with self._lock:
+            self.model.messages.append(f"{stamp}  {topic}  {payload}")
         self.changed()
 
     def hub_connection(self, connected: bool, broker: str) -> None:
@@ -106,7 +109,8 @@ class Panel:
         self.changed()
 
     def _log_line(self, line: str) -> None:
-        self.model.log_lines.append(line)
+        with self._lock:
+            self.model.log_lines.append(line)
         self.changed()
 
     # -- life ----------------------------------------------------------------------
@@ -211,11 +215,14 @@ class Panel:
         self.changed()
 
     def _draw(self, live: Live) -> None:
-        with self._lock:
-            self._dirty = False
         self.model.pending = self._space.pending
         self._refresh(self.model)
-        live.update(render(self.model), refresh=True)
+        with self._lock:  # a copy: other threads add lines while it is drawn
+            self._dirty = False
+            model = dataclasses.replace(
+                self.model, messages=deque(self.model.messages), log_lines=deque(self.model.log_lines)
+            )
+        live.update(render(model), refresh=True)
 
 
 class StateLogger:

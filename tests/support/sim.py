@@ -192,6 +192,15 @@ class Terminal:
             time.sleep(0.05)
         raise AssertionError(f"the screen never showed it within {timeout} s; it shows:\n{self.screen()}")
 
+    def wait_text(self, text: str, timeout: float) -> str:
+        """All output so far, once ``text`` is in it (the last bytes may still be on their way after an exit)."""
+        deadline = time.monotonic() + timeout
+        while text not in self.text():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} never came; the output ends with:\n{self.text()[-2000:]}")
+            time.sleep(0.05)
+        return self.text()
+
     def send(self, keys: str) -> None:
         os.write(self.master, keys.encode())
 
