@@ -52,7 +52,7 @@ def test_a_simulated_night_driven_over_mqtt(tmp_path: Path, broker: Broker, soun
     seed_sound_cache(sound_cache, state)
     config = write_config(tmp_path, broker.port)
     watcher = Watcher(broker.port)
-    command = daemon_command(config, state, SPEED, "2026-11-24 20:30")
+    command = daemon_command(config, state, SPEED, "2026-11-24 21:00")
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=daemon_env(), text=True)
     try:
         # Refused sim commands say why on sim/error; the first answer also shows the sim link is up.
