@@ -64,9 +64,12 @@ class Simulator:
         self._post, self._lamp = worker.post, lamp
         self.button = SimButton(self.config.buttons, pin_factory, self.edge_clock)
         if self.config.mqtt.enabled:
-            self.link = SimLink(self.config, self.clock, self.button, self.room, self.tz)
-            if hasattr(lamp, "add_observer"):
-                lamp.add_observer(self.link.lamp_changed)
+            try:
+                self.link = SimLink(self.config, self.clock, self.button, self.room, self.tz)
+            except Exception as exc:  # e.g. an unreadable password file: the device runs on without sim topics
+                log.error("simulator: no sim topics over MQTT: %s", exc)
+        if self.link is not None and hasattr(lamp, "add_observer"):
+            lamp.add_observer(self.link.lamp_changed)
         if interactive():
             self.panel = self._make_panel()
             worker.observers.append(self.panel.observe)
