@@ -30,7 +30,9 @@ def test_the_panel_starts_a_session_on_space_and_gives_the_terminal_back(
     try:
         with terminal(command) as term:
             assert term.initial[3] & termios.ICANON and term.initial[3] & termios.ECHO
-            screen = term.wait_screen(lambda s: "no session" in s and "connected broker" in s and "21:30" in s, 30)
+            screen = term.wait_screen(
+                lambda s: "no session" in s and "device online" in s and "21:30" in s and "Button     —" in s, 30
+            )
             assert "Hushlight · simtest · simulation" in screen
             assert "Tue 24 Nov 2026 21:0" in screen and "speed 60×" in screen
             assert "Wind-down  next Tue 24 Nov 21:30" in screen, "sleep 23:00 - 60 min - a 30 min session"
@@ -39,6 +41,7 @@ def test_the_panel_starts_a_session_on_space_and_gives_the_terminal_back(
             term.send(" ")  # one tap: a single press, once the keyboard has been quiet
             screen = term.wait_screen(lambda s: "started by button" in s, 15)
             assert "single press at 21:" in screen
+            term.wait_screen(lambda s: '"gesture":"single"' in s, 10)  # the hub's button event, on the panel
             lamp = watcher.wait_for("sim/lamp", lambda m: m.json()["level"] > 1, 10).json()
             assert lamp["time"].startswith("2026-11-24T21:")
 

@@ -56,6 +56,7 @@ def test_a_session_with_the_room_not_ready_and_hub_traffic():
         hub="broker 127.0.0.1:1883",
         hub_connected=True,
         topic="hushlight/bedroom",
+        availability="online",
         button="single press at 21:00:02",
     )
     m.messages.append("21:00:03  session/set  ON")
@@ -66,7 +67,7 @@ def test_a_session_with_the_room_not_ready_and_hub_traffic():
     assert "23.5 °C  ·  45 % RH  ·  3.0 lx  not ready: too warm" in text
     assert "(simulated 23.5 °C, 45 %, 3 lx)" in text
     assert "Wind-down  next Wed 25 Nov 21:30" in text
-    assert "connected broker 127.0.0.1:1883  ·  hushlight/bedroom" in text
+    assert "connected broker 127.0.0.1:1883  ·  hushlight/bedroom  ·  device online" in text
     assert "21:00:03  session/set  ON" in text
     assert "single press at 21:00:02" in text
     assert "player: OSError: no device" in text

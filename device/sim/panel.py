@@ -100,6 +100,8 @@ class Panel:
     def hub_message(self, topic: str, payload: str) -> None:
         stamp = dt.datetime.fromtimestamp(self.model.now or time.time(), self.model.tz).strftime("%H:%M:%S")
         with self._lock:
+            if topic == "availability":
+                self.model.availability = payload.strip()
             self.model.messages.append(f"{stamp}  {topic}  {payload}")
         self.changed()
 

@@ -30,7 +30,8 @@ class PanelModel:
     lamp: dict[str, Any] = field(default_factory=dict)  # FadingLamp.status()
     sim_room: dict[str, float] = field(default_factory=dict)  # what the fake chips are measuring
     hub: str = "no broker configured"
-    hub_connected: bool = False
+    hub_connected: bool = False  # the simulator's own client is connected to the broker
+    availability: str = ""  # what the device's hub last said on <base>/availability (online / offline)
     messages: deque[str] = field(default_factory=lambda: deque(maxlen=5))
     log_lines: deque[str] = field(default_factory=lambda: deque(maxlen=8))
     pending: str = ""  # space bar taps being counted
@@ -129,6 +130,8 @@ def _hub_row(model: PanelModel) -> Text:
     text.append(model.hub)
     if model.topic:
         text.append(f"  ·  {model.topic}", style="dim")
+    if model.availability:
+        text.append(f"  ·  device {model.availability}", style="green" if model.availability == "online" else "red")
     return text
 
 
