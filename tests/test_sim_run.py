@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,7 +16,7 @@ from device.hardware.lamp_gpio import GpioPwmOutput
 from device.hardware.sensors.fakes import simulated_room
 from device.runtime.clock import ScaledClock
 from device.sim.run import Simulator
-from tests.support.broker import Broker, start_broker
+from tests.support.broker import Broker, make_password_file, start_broker
 from tests.support.sim import DEVICE_ID, Watcher
 
 
@@ -103,19 +102,11 @@ def test_an_unreadable_password_file_leaves_the_device_running_without_sim_topic
 
 
 def test_credentials_are_used(tmp_path, pin_factory) -> None:
-    import subprocess
-
-    users = tmp_path / "users"
-    subprocess.run(
-        ["mosquitto_passwd", "-c", "-b", str(users), "hush", "s3cret words"], check=True, capture_output=True
-    )
-    users.chmod(0o600)
+    users = make_password_file(tmp_path, {"hush": "s3cret words"})
     password = tmp_path / "password"
     password.write_text("s3cret words\n")
-    root = "user root\n" if os.geteuid() == 0 else ""  # as root, mosquitto would become "mosquitto" and not read it
-    extra = f"{root}allow_anonymous false\npassword_file {users}"
     (tmp_path / "broker").mkdir()
-    with start_broker(tmp_path / "broker", extra_config=extra) as broker:
+    with start_broker(tmp_path / "broker", password_file=users) as broker:
         good = config_for(broker.port, host="127.0.0.1", username="hush", password_file=str(password))
         (tmp_path / "wrong").write_text("guess")
         bad = config_for(broker.port, host="127.0.0.1", username="hush", password_file=str(tmp_path / "wrong"))
@@ -130,3 +121,15 @@ def test_credentials_are_used(tmp_path, pin_factory) -> None:
         finally:
             for simulator in simulators:
                 simulator.close()
+
+
+def test_the_panel_says_when_a_press_rates_the_night() -> None:
+    import datetime as dt
+
+    simulator = Simulator(default_config(), ScaledClock(1.0), dt.UTC)
+    morning = dt.datetime(2026, 11, 25, 9, 19, tzinfo=dt.UTC).timestamp()
+    hint = simulator.morning_hint(morning, session_active=False)
+    assert hint == "morning until 11:00: a single press rates last night good, a double bad"
+    assert simulator.morning_hint(morning, session_active=True) == "", "during a session a press stops it"
+    assert simulator.morning_hint(morning + 2 * 3600, session_active=False) == "", "11:19 is past the window"
+    assert simulator.morning_hint(morning - 5 * 3600, session_active=False) == "", "04:19 is before it"

@@ -79,8 +79,9 @@ def test_a_ready_room_and_a_breathing_lamp_while_taps_are_counted():
         snapshot={"room": {"temperature_c": 18.0, "humidity": 50, "lux": 0.4, "at": 5.0, "not_ready": []}},
         lamp={"level": 10.0, "duty": 0.01, "target": 5.0, "effect": "breathe", "remaining": 90.0},
         pending="tap tap ",
+        button_hint="morning until 11:00: a single press rates last night good, a double bad",
     )
     text = draw(m)
     assert "ready" in text and "not ready" not in text
     assert "breathing in 1:30" in text
-    assert "Button     tap tap" in text
+    assert "Button     tap tap   (morning until 11:00: a single press rates last night good, a double bad)" in text

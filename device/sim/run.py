@@ -102,6 +102,17 @@ class Simulator:
         if status is not None:
             model.lamp = status()
         model.sim_room = self.room.room.snapshot()
+        model.button_hint = self.morning_hint(model.now, bool(model.snapshot.get("session", {}).get("active")))
+
+    def morning_hint(self, now: float, session_active: bool) -> str:
+        """In the morning window a press rates last night instead of starting a session: say so."""
+        routine = self.config.routine
+        local = dt.datetime.fromtimestamp(now, self.tz)
+        minutes = local.hour * 60 + local.minute
+        if session_active or not routine.morning_start.minutes <= minutes < routine.morning_end.minutes:
+            return ""
+        end = f"{routine.morning_end.hour:02d}:{routine.morning_end.minute:02d}"
+        return f"morning until {end}: a single press rates last night good, a double bad"
 
     def act(self, action: str) -> None:
         """Do what a panel key asks for."""

@@ -36,6 +36,7 @@ class PanelModel:
     log_lines: deque[str] = field(default_factory=lambda: deque(maxlen=8))
     pending: str = ""  # space bar taps being counted
     button: str = ""  # the last gesture the simulated hand played
+    button_hint: str = ""  # what a press means right now, when it is not the usual
     topic: str = ""  # the device's base topic
     note: str = ""  # e.g. how to point Home Assistant at the private broker
 
@@ -145,7 +146,10 @@ def render(model: PanelModel) -> RenderableType:
     table.add_row("Sound", _sound_row(model))
     table.add_row("Room", _room_row(model))
     table.add_row("Wind-down", f"next {_next_winddown(model)}")
-    table.add_row("Button", Text(model.pending or model.button or DASH, style="magenta" if model.pending else ""))
+    button = Text(model.pending or model.button or DASH, style="magenta" if model.pending else "")
+    if model.button_hint:
+        button.append(f"  ({model.button_hint})", style="yellow")
+    table.add_row("Button", button)
     table.add_row("Hub", _hub_row(model))
     for line in model.messages:
         table.add_row("", Text(line, style="dim"))
