@@ -79,7 +79,7 @@ class SimLink:
         self.button = button
         self.room = room
         self.tz = tz
-        self.connected = threading.Event()
+        self.connected = threading.Event()  # connected, and subscribed to the sim topics
         self.watchers: list[Watcher] = []
         self.connection_watchers: list[ConnectionWatcher] = []
         self.broker = f"{config.mqtt.host}:{config.mqtt.port}"
@@ -88,6 +88,8 @@ class SimLink:
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
+        self.client.on_subscribe = self._on_subscribe
+        self._sim_mid: int | None = None
         self.client.reconnect_delay_set(1, 30)
         configure_client(self.client, config.mqtt)
         self._closed = False
@@ -123,12 +125,15 @@ class SimLink:
         if reason.is_failure:
             log.warning("simulator: broker %s refused the connection: %s", self.broker, reason)
             return
-        client.subscribe([(f"{self.base}/sim/button", 1), (f"{self.base}/sim/room", 1)])
         if self.watchers:
             client.subscribe(f"{self.base}/#", 0)
-        self.connected.set()
+        _, self._sim_mid = client.subscribe([(f"{self.base}/sim/button", 1), (f"{self.base}/sim/room", 1)])
         log.debug("simulator: connected to %s", self.broker)
         self._tell(True)
+
+    def _on_subscribe(self, client: mqtt.Client, userdata: Any, mid: int, reasons: Any, properties: Any) -> None:
+        if mid == self._sim_mid:
+            self.connected.set()  # from now on the sim topics are heard
 
     def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
         self.connected.clear()
