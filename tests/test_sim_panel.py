@@ -86,3 +86,44 @@ def test_without_a_terminal_the_simulator_logs_instead_of_drawing(
     assert process.returncode == 0, err[-2000:]
     assert "\x1b[" not in out + err, "no drawing"
     assert "sim: session " in err and "sim: no session" in err
+
+
+def test_a_failing_panel_gives_the_terminal_and_the_log_back() -> None:
+    import logging
+    import os
+    import pty
+    import time
+
+    from device.sim.panel import Panel
+    from device.sim.view import PanelModel
+
+    master, slave = pty.openpty()
+    stdin, stdout = os.fdopen(slave, "r", closefd=False), os.fdopen(slave, "w", closefd=False)
+    before = termios.tcgetattr(slave)
+    handler = logging.StreamHandler(stdout)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    actions: list[str] = []
+
+    def broken_refresh(model: PanelModel) -> None:
+        if actions:  # the first frame draws; after a key, drawing fails
+            raise RuntimeError("a bug in the panel")
+
+    panel = Panel(PanelModel("bedroom", 1.0), actions.append, broken_refresh, stdin=stdin, stdout=stdout)
+    try:
+        panel.start()
+        assert not termios.tcgetattr(slave)[3] & termios.ICANON
+        assert handler not in root.handlers, "the panel owns the screen: no log lines over it"
+        os.write(master, b"n")
+        deadline = time.monotonic() + 5
+        while not panel.failed and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert actions == ["next_trigger"] and panel.failed
+        assert termios.tcgetattr(slave) == before, "the terminal is as it was"
+        assert handler in root.handlers, "the log goes to the terminal again"
+    finally:
+        panel.close()
+        panel.close()  # twice is fine
+        root.removeHandler(handler)
+        os.close(master)
+        os.close(slave)

@@ -12,12 +12,15 @@ import datetime as dt
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from device.config.schema import Config
 from device.core import events as ev
+from device.hardware.lamp import Lamp
 from device.runtime.clock import Clock
+from device.runtime.worker import Worker
 from device.sim.broker import PrivateBroker, ensure_broker, home_assistant_hint
 from device.sim.hardware import EdgeClock, SimButton, SimRoomControl
 from device.sim.mqtt_sim import SimLink, base_topic
@@ -51,15 +54,15 @@ class Simulator:
         self.room = SimRoomControl()
         self.link: SimLink | None = None
         self.panel: Panel | None = None
-        self._post: Any = None
-        self._lamp: Any = None
+        self._post: Callable[[ev.Event], None] = lambda event: None
+        self._lamp: Lamp | object = None
 
     def ensure_broker(self, config: Config, state_dir: Path) -> Config:
         """Start a private broker if the configured one is missing; returns the config the daemon should use."""
         self.config, self.broker = ensure_broker(config, state_dir)
         return self.config
 
-    def start(self, pin_factory: Any, lamp: Any, worker: Any) -> None:
+    def start(self, pin_factory: Any, lamp: Lamp | object, worker: Worker) -> None:
         """Start the simulated hands, the sim topics and the panel (or the state log without a terminal)."""
         self._post, self._lamp = worker.post, lamp
         self.button = SimButton(self.config.buttons, pin_factory, self.edge_clock)
