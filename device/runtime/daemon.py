@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from device.config.schema import Config
 from device.core import events as ev
@@ -117,88 +117,120 @@ class Notifier:
             log.debug("sd_notify failed: %s", exc)
 
 
+class _HasClose(Protocol):
+    def close(self) -> None: ...
+
+
+_Closable = TypeVar("_Closable", bound=_HasClose)
+
+
 def run_daemon(config: Config, options: RunOptions) -> int:
-    # The simulated clock stands still while the parts start up (mixer, sensor detection), so
-    # at --speed 600 a slow start does not eat device minutes and a wind-down stays on time.
-    sim_clock = ScaledClock(options.speed, options.start, held=True) if options.simulate else None
-    clock: Clock = sim_clock if sim_clock is not None else RealClock()
-    state_dir = options.state_dir
-    state_dir.mkdir(parents=True, exist_ok=True)
-    simulator = Simulator(config, clock, local_zone(config)) if options.simulate else None
-    if simulator is not None and options.sim_broker:
-        config = simulator.ensure_broker(config, state_dir)
-    settings, settings_file = load_settings(config, state_dir)
-    stored_session, session_file = load_session(state_dir)
-    controller = Controller(config, settings, local_zone(config))
-    notifier = Notifier()
-    closers: list[Callable[[], None]] = []
-    pin_factory = wiring.make_pin_factory(options.simulate)
-    lamp = wiring.build_lamp(config, options.simulate, clock, pin_factory, state_dir)
-    closers.append(lamp.close)
-    player = wiring.build_player(config, options.simulate, clock, state_dir)
-    closers.append(player.close)
-    journal = wiring.build_journal(config, state_dir)
-    closers.append(journal.close)
-    worker_ref: list[Worker] = []
+    return Daemon(config, options).run()
 
-    def post(event: ev.Event) -> None:
-        worker_ref[0].post(event)
 
-    hub = wiring.build_hub(config, options.simulate, post, clock, state_dir)
-    closers.append(hub.close)
-    max_sleep = 30.0 if notifier.watchdog_interval is None else min(30.0, notifier.watchdog_interval / 3)
-    worker = Worker(
-        controller,
-        Adapters(lamp, player, hub, journal),
-        clock,
-        settings_file,
-        lambda: notifier.send("WATCHDOG=1"),
-        max_sleep,
-        session_file=session_file,
-    )
-    worker_ref.append(worker)
-    journal.subscribe(worker.post)  # rating counts for the experiment, now and after each rating
-    buttons = BedsideButtons(config.buttons, worker.post, simulator.edge_clock if simulator else clock, pin_factory)
-    if simulator is not None:
-        simulator.start(pin_factory, lamp, worker)
-    stop_sensors = wiring.build_sensors(config, options.simulate, worker.post, clock)
-    player.set_failure_callback(lambda trigger, reason: worker.post(ev.SoundFailed(trigger, reason)))
-    names, broken = player.triggers()
-    worker.post(ev.TriggersAvailable(names, broken))
-    worker.post(ev.Resume(stored_session))  # after the triggers: a resumed session needs them
+class Daemon:
+    """The running device: its parts, the one worker, and an orderly stop."""
 
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        log.info("%s received: shutting down", signal.Signals(signum).name)
-        worker.post(ev.Shutdown(signal.Signals(signum).name))
+    def __init__(self, config: Config, options: RunOptions) -> None:
+        self.options = options
+        # The simulated clock stands still while the parts start up (mixer, sensor detection), so
+        # at --speed 600 a slow start does not eat device minutes and a wind-down stays on time.
+        self.sim_clock = ScaledClock(options.speed, options.start, held=True) if options.simulate else None
+        self.clock: Clock = self.sim_clock if self.sim_clock is not None else RealClock()
+        options.state_dir.mkdir(parents=True, exist_ok=True)
+        self.simulator = Simulator(config, self.clock, local_zone(config)) if options.simulate else None
+        if self.simulator is not None and options.sim_broker:
+            config = self.simulator.ensure_broker(config, options.state_dir)
+        self.config = config
+        self.notifier = Notifier()
+        self.closers: list[Callable[[], None]] = []
+        self.worker = self._build_worker()
+        self._start_inputs()
 
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
-    thread = threading.Thread(target=worker.run, name="hushlight-worker", daemon=True)
-    if sim_clock is not None:
-        sim_clock.release()
-    thread.start()
-    mode = f"simulation at {options.speed:g}x" if options.simulate else "hardware"
-    log.info("hushlight ready (%s, device %s, state in %s)", mode, config.device.id, state_dir)
-    notifier.send("READY=1")
-    try:
-        while thread.is_alive():
-            thread.join(0.5)  # the main thread stays free to run signal handlers
-    finally:
-        notifier.send("STOPPING=1")
+    def _build_worker(self) -> Worker:
+        config, options, clock = self.config, self.options, self.clock
+        state_dir = options.state_dir
+        settings, settings_file = load_settings(config, state_dir)
+        self.stored_session, session_file = load_session(state_dir)
+        controller = Controller(config, settings, local_zone(config))
+        self.pin_factory = wiring.make_pin_factory(options.simulate)
+        lamp = self._closing(wiring.build_lamp(config, options.simulate, clock, self.pin_factory, state_dir))
+        self.player = self._closing(wiring.build_player(config, options.simulate, clock, state_dir))
+        self.journal = self._closing(wiring.build_journal(config, state_dir))
+        # The hub holds what it hears until the worker's first state publish, so _post is safe.
+        hub = self._closing(wiring.build_hub(config, options.simulate, self._post, clock, state_dir))
+        watchdog = self.notifier.watchdog_interval
+        worker = Worker(
+            controller,
+            Adapters(lamp, self.player, hub, self.journal),
+            clock,
+            settings_file,
+            lambda: self.notifier.send("WATCHDOG=1"),
+            30.0 if watchdog is None else min(30.0, watchdog / 3),
+            session_file=session_file,
+        )
+        return worker
+
+    def _post(self, event: ev.Event) -> None:
+        self.worker.post(event)
+
+    def _closing(self, part: _Closable) -> _Closable:
+        self.closers.append(part.close)
+        return part
+
+    def _start_inputs(self) -> None:
+        """Buttons, sensors, the simulator and the sound library: everything that posts events."""
+        worker, simulator, clock = self.worker, self.simulator, self.clock
+        self.journal.subscribe(worker.post)  # rating counts for the experiment, now and after each rating
+        edge_clock = simulator.edge_clock if simulator is not None else clock
+        self.buttons = BedsideButtons(self.config.buttons, worker.post, edge_clock, self.pin_factory)
         if simulator is not None:
-            simulator.close_panel()
-        buttons.close()
-        if stop_sensors is not None:
-            stop_sensors()
-        worker.stopped.wait(5)
-        threading.Event().wait(clock.real_seconds(SHUTDOWN_FADE))  # let the last fades finish
-        for close in reversed(closers):
+            simulator.start(self.pin_factory, worker.adapters.lamp, worker)
+        self.stop_sensors = wiring.build_sensors(self.config, self.options.simulate, worker.post, clock)
+        self.player.set_failure_callback(lambda trigger, reason: worker.post(ev.SoundFailed(trigger, reason)))
+        names, broken = self.player.triggers()
+        worker.post(ev.TriggersAvailable(names, broken))
+        worker.post(ev.Resume(self.stored_session))  # after the triggers: a resumed session needs them
+
+    def run(self) -> int:
+        """Run until SIGTERM / SIGINT, then stop in order; returns the exit code."""
+
+        def on_signal(signum: int, frame: FrameType | None) -> None:
+            log.info("%s received: shutting down", signal.Signals(signum).name)
+            self.worker.post(ev.Shutdown(signal.Signals(signum).name))
+
+        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+        thread = threading.Thread(target=self.worker.run, name="hushlight-worker", daemon=True)
+        if self.sim_clock is not None:
+            self.sim_clock.release()
+        thread.start()
+        mode = f"simulation at {self.options.speed:g}x" if self.options.simulate else "hardware"
+        log.info("hushlight ready (%s, device %s, state in %s)", mode, self.config.device.id, self.options.state_dir)
+        self.notifier.send("READY=1")
+        try:
+            while thread.is_alive():
+                thread.join(0.5)  # the main thread stays free to run signal handlers
+        finally:
+            self._stop()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        log.info("hushlight stopped")
+        return 0
+
+    def _stop(self) -> None:
+        """Inputs first, then let the last fades finish, then the parts in reverse order."""
+        self.notifier.send("STOPPING=1")
+        if self.simulator is not None:
+            self.simulator.close_panel()
+        self.buttons.close()
+        if self.stop_sensors is not None:
+            self.stop_sensors()
+        self.worker.stopped.wait(5)
+        threading.Event().wait(self.clock.real_seconds(SHUTDOWN_FADE))
+        for close in reversed(self.closers):
             try:
                 close()
             except Exception:
                 log.exception("error while closing %s", close)
-        if simulator is not None:
-            simulator.close()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    log.info("hushlight stopped")
-    return 0
+        if self.simulator is not None:
+            self.simulator.close()
