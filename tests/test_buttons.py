@@ -153,3 +153,13 @@ def test_close_is_idempotent_and_silences_the_pins(make_bench) -> None:
     bench.buttons.close()
     bench.pin(17).drive_low()
     assert bench.events == []
+
+
+def test_buttons_start_no_polling_thread(make_bench) -> None:
+    """gpiozero's Button would start a hold thread waking ten times a second; ours are plain inputs."""
+    import threading
+
+    before = {t.ident for t in threading.enumerate()}
+    make_bench("[buttons.second]\npin = 27\n")
+    started = [t.name for t in threading.enumerate() if t.ident not in before]
+    assert started == []

@@ -203,3 +203,25 @@ def test_a_burst_of_commands_never_runs_out_of_channels(tmp_path: Path, sounds: 
         assert player.playing == ("b",)
         player.close()
     assert failures == []
+
+
+def test_the_output_closes_when_idle_and_opens_again_for_the_next_sound(tmp_path: Path, sounds: Path) -> None:
+    import pygame
+
+    noise_file(sounds / "hiss.wav", 1.0, 0.05, seed=13)
+    with disk_mixer(tmp_path, FULL, realtime=False):
+        library = Library(tmp_path / "sounds", tmp_path / "cache", pygame_decoder)
+        player = PygamePlayer(library, FULL, RealClock(), health_check=2.0, idle_close=0.3)
+        player.play("hiss", 50.0, 0.0)
+        time.sleep(0.5)
+        assert pygame.mixer.get_init() is not None  # playing: never closed
+        player.fade_out(0.05)
+        deadline = time.monotonic() + 3.0
+        while pygame.mixer.get_init() is not None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert pygame.mixer.get_init() is None
+        player.play("hiss", 50.0, 0.0)
+        assert pygame.mixer.get_init() is not None
+        time.sleep(0.1)
+        assert player.playing == ("hiss",)
+        player.close()

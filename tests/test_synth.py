@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -119,3 +120,11 @@ def test_ocean_is_brownish_surf_swelling_every_6_to_12_seconds() -> None:
     levels = sp.frame_levels(x, 1.0)
     assert levels.max() - levels.min() > 10, "swells and recedes"
     assert 1 / 12 <= sp.modulation_peak(x, 0.05, 0.3) <= 1 / 6
+
+
+def test_a_render_whose_child_process_cannot_start_is_done_in_process(tmp_path, monkeypatch, caplog):
+    monkeypatch.setattr(synth.sys, "executable", str(tmp_path / "no-python-here"))
+    with caplog.at_level(logging.WARNING, logger="device.audio.synth"):
+        path = synth.cached_wav("brown", tmp_path)
+    assert path.is_file() and path.stat().st_size > 1_000_000
+    assert "cannot render 'brown' in a child process" in caplog.text

@@ -21,7 +21,7 @@ import numpy.typing as npt
 
 from device.audio import gain as g
 from device.audio.library import Library, TriggerUnreadable, UnknownTrigger
-from device.audio.mixer import CHANNELS, close_mixer, make_sound, pygame_module
+from device.audio.mixer import CHANNELS, close_mixer, make_sound, open_mixer, pygame_module
 from device.audio.player import FailureCallback
 from device.config.schema import SoundsConfig
 from device.runtime.clock import Clock
@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 MIN_FADE = 0.05  # device seconds: even "now" is a short fade, never a step
 HEALTH_CHECK = 2.0  # real seconds between checks that playing voices still play
 CACHED_SOUNDS = 3
+# Real seconds of silence after which the audio output is closed: an open output keeps SDL mixing
+# silence (about 0.4 % of a core) and keeps an I2S amplifier powered, hissing faintly by the bed.
+IDLE_CLOSE = 30.0
 
 
 @dataclass
@@ -68,10 +71,16 @@ class PygamePlayer:
     """Plays the library's triggers through an already opened pygame mixer."""
 
     def __init__(
-        self, library: Library, config: SoundsConfig, clock: Clock, health_check: float = HEALTH_CHECK
+        self,
+        library: Library,
+        config: SoundsConfig,
+        clock: Clock,
+        health_check: float = HEALTH_CHECK,
+        idle_close: float | None = IDLE_CLOSE,
     ) -> None:
         self.library = library
         self._health_check = health_check
+        self._idle_close = idle_close
         self.config = config
         self.clock = clock
         self._pygame = pygame_module()
@@ -163,6 +172,8 @@ class PygamePlayer:
                 voice.envelope = voice.envelope.to(0.0, now, max(fade, MIN_FADE), "power")
             while len(self._voices) >= CHANNELS - 1:  # only after a burst of commands: drop the oldest fade
                 self._voices.pop(0).channel.stop()
+            if not self._pygame.mixer.get_init():
+                open_mixer(self.config, fallback_to_dummy=True)
             sound = make_sound(samples)
             channel = sound.play(loops=-1)
             if channel is None:
@@ -212,8 +223,14 @@ class PygamePlayer:
                 self.clock.wait(self._wake, moving * self.clock.speed)
             elif playing:
                 self._wake.wait(self._health_check)
-            else:
-                self._wake.wait()
+            elif not self._wake.wait(self._idle_close if self._pygame.mixer.get_init() else None):
+                self._close_output_if_idle()
+
+    def _close_output_if_idle(self) -> None:
+        with self._lock:
+            if not self._voices and not self._closed and self._pygame.mixer.get_init():
+                close_mixer()
+                log.info("audio output closed while nothing plays (it opens again for the next sound)")
 
     def _apply(self, now: float) -> tuple[float | None, list[str]]:
         """Set every voice's gain for ``now``; (real seconds until the next step or None, failed triggers)."""

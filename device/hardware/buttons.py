@@ -3,7 +3,10 @@
 Only raw edges leave this file, stamped with the device clock; gestures
 (single, double, long) and debounce are decided in one place, the core's
 :mod:`device.core.gestures`. gpiozero's ``bounce_time`` is left off on
-purpose: it does nothing on mock pins, so it could not be tested.
+purpose: it does nothing on mock pins, so it could not be tested. And the
+pins are plain ``DigitalInputDevice``s, not ``Button``s: a ``Button`` starts a
+hold thread that wakes ten times a second for ever, for a ``when_held`` we
+do not use (long presses are the core's deadline).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ class BedsideButtons:
     def __init__(
         self, config: ButtonsConfig, post: Callable[[ev.Event], None], clock: Clock, pin_factory: Any = None
     ) -> None:
-        from gpiozero import Button, RotaryEncoder
+        from gpiozero import DigitalInputDevice, RotaryEncoder
 
         self._post = post
         self._clock = clock
@@ -36,9 +39,9 @@ class BedsideButtons:
             for name, spec in specs.items():
                 if spec is None:
                     continue
-                button = Button(spec.pin, pull_up=spec.pull_up, bounce_time=None, pin_factory=pin_factory)
-                button.when_pressed = self._edge_handler(name, True)
-                button.when_released = self._edge_handler(name, False)
+                button = DigitalInputDevice(spec.pin, pull_up=spec.pull_up, bounce_time=None, pin_factory=pin_factory)
+                button.when_activated = self._edge_handler(name, True)
+                button.when_deactivated = self._edge_handler(name, False)
                 self.buttons[name] = button
             if config.encoder is not None:
                 step = config.encoder.step

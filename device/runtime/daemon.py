@@ -208,8 +208,7 @@ class Daemon:
         log.info("hushlight ready (%s, device %s, state in %s)", mode, self.config.device.id, self.options.state_dir)
         self.notifier.send("READY=1")
         try:
-            while thread.is_alive():
-                thread.join(0.5)  # the main thread stays free to run signal handlers
+            thread.join()  # interrupted by signals on POSIX: the handlers run, then the join goes on
         finally:
             self._stop()
             for sig, handler in previous.items():

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import math
+import subprocess
+import sys
 import threading
 import zlib
 from collections.abc import Callable
@@ -122,8 +124,27 @@ def cached_wav(name: str, cache_dir: Path) -> Path:
         if not path.is_file():
             cache_dir.mkdir(parents=True, exist_ok=True)
             log.info("rendering built-in trigger %r (once; cached in %s)", name, cache_dir)
-            write_wav(path, render(name))
+            _render_in_child(name, path)
     return path
+
+
+def _render_in_child(name: str, path: Path) -> None:
+    """Render ``name`` to ``path`` in a child process, or here if that fails.
+
+    A render's arrays peak at about 220 MB above the interpreter; a long-running daemon would keep
+    that heap (the allocator does not give it back), a child gives it all back when it exits. That
+    matters on a Pi Zero 2 W with 512 MB.
+    """
+    command = [sys.executable, "-m", "device.audio.synth", name, str(path)]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    except (OSError, subprocess.SubprocessError) as exc:
+        log.warning("cannot render %r in a child process (%s): rendering it here", name, exc)
+    else:
+        if done.returncode == 0 and path.is_file():
+            return
+        log.warning("rendering %r in a child process failed: %s", name, done.stderr.strip()[-500:] or done.returncode)
+    write_wav(path, render(name))
 
 
 def crest_db(samples: Array) -> float:
