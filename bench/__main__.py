@@ -19,13 +19,14 @@ HERE = Path(__file__).resolve().parent
 
 
 def figure(name: str, value: float, unit: str, baseline: float, better: str, note: str = "") -> dict[str, object]:
-    ratio = value / baseline if baseline else float("inf")
+    # A zero baseline (an idle process that used no measurable CPU) has no ratio: null, not Infinity (not JSON).
+    ratio: float | None = value / baseline if baseline else (1.0 if value == 0 else None)
     out: dict[str, object] = {
         "name": name,
         "value": round(value, 6),
         "unit": unit,
         "baseline": round(baseline, 6),
-        "ratio": round(ratio, 4),
+        "ratio": None if ratio is None else round(ratio, 4),
         "better": better,
     }
     if note:

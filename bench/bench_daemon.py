@@ -31,9 +31,17 @@ BASELINE = (
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process, children excluded."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU time of a process's live threads, in nanosecond resolution (/proc/PID/task/*/schedstat).
+
+    /proc/PID/stat counts in clock ticks (10 ms): too coarse for a process that is nearly idle.
+    """
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[0])
+        except (OSError, IndexError, ValueError):
+            continue  # a thread that ended meanwhile
+    return total / 1e9
 
 
 def rss_mib(pid: int) -> float:

@@ -158,6 +158,7 @@ def test_device_based_payload_matches_home_assistants_table() -> None:
         "sleep_sunday": "text", "wake_monday": "text", "wake_sunday": "text", "dates_off": "text",
         "temperature": "sensor", "humidity": "sensor", "pressure": "sensor",
         "illuminance": "sensor", "session_remaining": "sensor", "next_winddown": "sensor",
+        "favourite_trigger": "sensor", "routine_streak": "sensor",
         "too_warm": "binary_sensor", "too_cold": "binary_sensor", "too_bright": "binary_sensor",
         "button_main": "event", "button_second": "event",
     }  # fmt: skip
@@ -314,6 +315,7 @@ def test_value_templates_render_the_idle_state() -> None:
     assert out["tonight_sleep"] == "None" and out["sleep_monday"] == "23:00"
     assert out["temperature"] == "None" and out["illuminance"] == "None" and out["too_warm"] == "OFF"
     assert out["session_remaining"] == "0.0" and out["next_winddown"] == "None"  # nothing planned yet
+    assert out["favourite_trigger"] == "None" and out["routine_streak"] == "0"  # no nights in the journal yet
 
 
 def test_value_templates_follow_commands_and_readings() -> None:
@@ -338,6 +340,15 @@ def test_value_templates_follow_commands_and_readings() -> None:
     assert 29.0 <= float(out["session_remaining"]) <= 30.0
     assert dt.datetime.fromisoformat(out["next_winddown"]).tzinfo is not None  # what a timestamp sensor needs
     assert state["state"] == "ON" and state["brightness"] >= 1  # the JSON light's own keys, at the top
+
+
+def test_journal_sensors_show_the_favourite_and_the_streak() -> None:
+    from device.core import events as ev
+
+    config = full_config()
+    stats = ev.JournalStats(counts={"trigger": {"rain": (5, 1)}}, favourite="rain", streak=4, streak_until="2026-11-24")
+    out = {key: render(t, live_state(config, stats)) for key, t in templates(config).items() if key != "button_main"}
+    assert out["favourite_trigger"] == "rain" and out["routine_streak"] == "4"
 
 
 def test_event_template_passes_gestures_and_drops_other_events() -> None:

@@ -287,6 +287,23 @@ def _sensors(config: Config, t: Topics) -> list[Entity]:
             t,
             device_class="timestamp",
         ),
+        # what the journal has learnt: the experiment's favourite, and the nights in a row the routine ran
+        _sensor(
+            "favourite_trigger",
+            "Favourite trigger",
+            "value_json.journal.favourite_trigger or none",
+            t,
+            icon="mdi:heart-pulse",
+        ),
+        _sensor(
+            "routine_streak",
+            "Routine streak",
+            "value_json.journal.routine_streak",
+            t,
+            icon="mdi:calendar-check",
+            unit_of_measurement="nights",
+            state_class="measurement",
+        ),
     ]
     chip = config.sensors.temperature
     if chip != "none":
