@@ -35,7 +35,7 @@ def test_daemon_logs_ready_and_stops_in_order(tmp_path: Path, config_file: Path,
     try:
         daemon.wait_for("hushlight ready")
         started = time.monotonic()
-        code = daemon.stop(sig)
+        code = daemon.stop(sig, timeout=30)
         took = time.monotonic() - started
     finally:
         daemon.kill()
@@ -43,7 +43,7 @@ def test_daemon_logs_ready_and_stops_in_order(tmp_path: Path, config_file: Path,
     log = "\n".join(daemon.lines)
     assert f"{signal.Signals(sig).name} received: shutting down" in log
     assert "hushlight stopped" in log
-    assert took < 8
+    assert took < 15  # systemd's TimeoutStopSec; about 1.5 s here, more only when the disk is slow to fsync
     assert "Traceback" not in log
 
 

@@ -100,7 +100,12 @@ def test_a_simulated_night_driven_over_mqtt(tmp_path: Path, broker: Broker, soun
         # The room, through the fake chips and the sensor poller, into the hub's state.
         mark = watcher.mark()
         watcher.publish("sim/room", '{"temperature_c": 23.5, "lux": 2}')
-        warm = state(watcher, lambda s: (s["room"]["temperature_c"] or 0) > 23, after=mark).json()["room"]
+
+        # Two chips, each smoothed (median of 3) and read on its own: wait until both have the new room.
+        def warm_and_dim(s: dict) -> bool:
+            return (s["room"]["temperature_c"] or 0) > 23 and abs((s["room"]["lux"] or 0) - 2) < 0.5
+
+        warm = state(watcher, warm_and_dim, after=mark).json()["room"]
         assert abs(warm["temperature_c"] - 23.5) < 0.2 and abs(warm["lux"] - 2) < 0.5
         assert warm["too_warm"] and warm["not_ready"]
 

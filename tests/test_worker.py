@@ -80,7 +80,7 @@ def test_failing_adapter_is_contained_reported_and_recovers(caplog) -> None:
     settle(worker)
     assert thread.is_alive()
     assert "OSError" in adapters.hub.state["faults"]["lamp"]
-    assert caplog.text.count("lamp failed") == 1  # one log line per outage, not per call
+    assert caplog.text.count("lamp failed: ") == 1  # one error line per outage, not per call
     adapters.lamp.failing = False
     worker.post(ev.Command("lamp", {"on": True, "level": 40, "transition": 0}, "hub"))
     settle(worker)

@@ -64,11 +64,20 @@ class DaemonProcess:
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 10.0) -> int:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
-        code = self.proc.wait(timeout)
+        try:
+            code = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            self._drain()
+            log = "\n".join(self.lines[-40:])
+            raise AssertionError(f"not stopped {timeout} s after the signal; log:\n{log}") from None
+        self._drain()
+        return code
+
+    def _drain(self) -> None:
         self._reader.join(2)
         while not self._queue.empty():
             self.lines.append(self._queue.get())
-        return code
 
     def kill(self) -> None:
         if self.proc.poll() is None:
