@@ -23,7 +23,7 @@ Kind = Literal["climate", "light"]
 Sleep = Callable[[float], None]
 
 # Modules of this package that hold no driver.
-_NOT_DRIVERS = frozenset({"base", "detect", "poller", "fakes", "cli"})
+_NOT_DRIVERS = frozenset({"base", "detect", "poller", "fakes", "fake_bus", "cli"})
 
 
 class Bus(Protocol):

@@ -12,21 +12,15 @@ calls that hang until released.
 
 from __future__ import annotations
 
-import ctypes
-import errno
-import random
 import struct
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import Any
-
-from smbus2.smbus2 import I2C_M_RD
 
 from device.hardware.sensors import bh1750, bme280, sht3x, sht4x
 from device.hardware.sensors.base import crc8
+from device.hardware.sensors.fake_bus import FakeBus, Faults, nack
 
 Now = Callable[[], float]
 
@@ -66,10 +60,6 @@ def simulated_room() -> SimRoom:
     if _SIM_ROOM is None:
         _SIM_ROOM = SimRoom()
     return _SIM_ROOM
-
-
-def _nack() -> OSError:
-    return OSError(errno.EREMOTEIO, "Remote I/O error")
 
 
 class FakeChip:
@@ -112,7 +102,7 @@ class _SensirionChip(FakeChip):
         if not self._answer or self.now() < self._ready_at:
             if self._answer:
                 self.early_reads += 1
-            raise _nack()  # busy or nothing to say: the chip NACKs its read header
+            raise nack()  # busy or nothing to say: the chip NACKs its read header
         answer, self._answer = self._answer, b""
         return answer[:length].ljust(length, b"\xff")
 
@@ -141,7 +131,7 @@ class FakeSHT3x(_SensirionChip):
         elif command == sht3x.CMD_SOFT_RESET:
             self.resets += 1
         elif command != sht3x.CMD_CLEAR_STATUS:
-            raise _nack()  # unknown command
+            raise nack()  # unknown command
 
 
 class FakeSHT4x(_SensirionChip):
@@ -154,7 +144,7 @@ class FakeSHT4x(_SensirionChip):
         self.writes.append(data)
         self._answer = b""
         if len(data) != 1:
-            raise _nack()  # the SHT4x takes one-byte commands
+            raise nack()  # the SHT4x takes one-byte commands
         if data[0] == sht4x.CMD_MEASURE_HIGH:
             t, rh = self.room.get("temperature_c"), self.room.get("humidity")
             self._answer_words([_word((t + 45) * 65535 / 175), _word((rh + 6) * 65535 / 125)], 0.0083)
@@ -163,7 +153,7 @@ class FakeSHT4x(_SensirionChip):
         elif data[0] == sht4x.CMD_SOFT_RESET:
             self.resets += 1
         else:
-            raise _nack()
+            raise nack()
 
 
 class FakeBH1750(FakeChip):
@@ -178,7 +168,7 @@ class FakeBH1750(FakeChip):
     def write(self, data: bytes) -> None:
         self.writes.append(data)
         if len(data) != 1:
-            raise _nack()  # one opcode per transaction
+            raise nack()  # one opcode per transaction
         self._settle()
         op = data[0]
         if op == bh1750.OP_POWER_DOWN:
@@ -198,7 +188,7 @@ class FakeBH1750(FakeChip):
             self._pending = (ready, _word(counts))
             self.measurements.append((self.mtreg, op))
         else:
-            raise _nack()
+            raise nack()
 
     def _settle(self) -> None:
         if self._pending is not None and self.now() >= self._pending[0]:
@@ -306,98 +296,6 @@ class FakeBME280(FakeChip):
         return out
 
 
-@dataclass
-class Faults:
-    """Random faults per bus transaction (one smbus2 call); rates are 0..1."""
-
-    nack: float = 0.0
-    corrupt: float = 0.0
-    timeout: float = 0.0
-    seed: int = 0
-    rng: random.Random = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.rng = random.Random(self.seed)
-
-    def draw(self) -> str | None:
-        x = self.rng.random()
-        for kind, rate in (("nack", self.nack), ("timeout", self.timeout), ("corrupt", self.corrupt)):
-            if x < rate:
-                return kind
-            x -= rate
-        return None
-
-
-class FakeBus:
-    """A stand-in for ``smbus2.SMBus`` with fake chips on it and fault injection."""
-
-    def __init__(self, chips: Iterable[FakeChip] = (), faults: Faults | None = None) -> None:
-        self.chips = {chip.address: chip for chip in chips}
-        self.faults = faults or Faults()
-        self.scripted: deque[str | None] = deque()  # outcomes forced on the next transactions
-        self.hang: threading.Event | None = None  # calls block until it is set, then time out
-        self.transactions = 0
-        self.failed = 0
-        self.closed = False
-        self._lock = threading.Lock()
-
-    def add(self, chip: FakeChip) -> FakeChip:
-        self.chips[chip.address] = chip
-        return chip
-
-    def _transaction(self, address: int, parts: list[tuple[bytes | None, int]]) -> list[bytes]:
-        """Run writes (bytes) and reads (None, length) on one chip; return what was read."""
-        hang = self.hang
-        if hang is not None:
-            hang.wait()
-            raise OSError(errno.ETIMEDOUT, "Connection timed out")
-        with self._lock:
-            self.transactions += 1
-            fault = self.scripted.popleft() if self.scripted else self.faults.draw()
-            chip = self.chips.get(address)
-            if fault in ("nack", "timeout") or chip is None or not chip.present:
-                self.failed += 1
-                raise OSError(errno.ETIMEDOUT, "Connection timed out") if fault == "timeout" else _nack()
-            out: list[bytes] = []
-            for data, length in parts:
-                if data is None:
-                    out.append(chip.read(length))
-                else:
-                    chip.write(data)
-                    out.append(b"")
-            if fault == "corrupt" and out and out[-1]:
-                self.failed += 1
-                last = bytearray(out[-1])
-                last[-1] ^= 0x5A
-                out[-1] = bytes(last)
-            return out
-
-    def read_byte_data(self, i2c_addr: int, register: int, force: bool | None = None) -> int:
-        return self._transaction(i2c_addr, [(bytes([register]), 0), (None, 1)])[1][0]
-
-    def read_i2c_block_data(self, i2c_addr: int, register: int, length: int, force: bool | None = None) -> list[int]:
-        if length > 32:
-            raise ValueError("Desired block length over 32 bytes")
-        return list(self._transaction(i2c_addr, [(bytes([register]), 0), (None, length)])[1])
-
-    def write_byte_data(self, i2c_addr: int, register: int, value: int, force: bool | None = None) -> None:
-        self._transaction(i2c_addr, [(bytes([register, value]), 0)])
-
-    def write_byte(self, i2c_addr: int, value: int, force: bool | None = None) -> None:
-        self._transaction(i2c_addr, [(bytes([value]), 0)])
-
-    def i2c_rdwr(self, *i2c_msgs: Any) -> None:
-        for msg in i2c_msgs:  # the drivers send one message per call; each is its own transaction here
-            if msg.flags & I2C_M_RD:
-                (data,) = self._transaction(msg.addr, [(None, msg.len)])
-                ctypes.memmove(msg.buf, data, msg.len)
-            else:
-                self._transaction(msg.addr, [(bytes(msg), 0)])
-
-    def close(self) -> None:
-        self.closed = True
-
-
 def simulated_bus(temperature: str, light: str, room: SimRoom | None = None, now: Now = time.monotonic) -> FakeBus:
     """A bus with the chips the config asks for ("auto" gets an SHT4x and a BH1750)."""
     room = room or simulated_room()
@@ -413,3 +311,18 @@ def simulated_bus(temperature: str, light: str, room: SimRoom | None = None, now
     if light in ("auto", "bh1750"):
         bus.add(FakeBH1750(0x23, room, now))
     return bus
+
+
+__all__ = [
+    "EXAMPLE_CALIBRATION",
+    "FakeBH1750",
+    "FakeBME280",
+    "FakeBus",
+    "FakeChip",
+    "FakeSHT3x",
+    "FakeSHT4x",
+    "Faults",
+    "SimRoom",
+    "simulated_bus",
+    "simulated_room",
+]
