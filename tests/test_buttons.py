@@ -61,7 +61,7 @@ class Bench:
 
 @pytest.fixture
 def make_bench(pin_factory):
-    """Benches whose buttons are closed after the test (gpiozero's hold threads would linger)."""
+    """Benches whose buttons are closed after the test (releases their pins for the next test)."""
     made: list[Bench] = []
 
     def make(config_text: str = "") -> Bench:

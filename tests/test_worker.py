@@ -115,8 +115,9 @@ def test_rescan_command_refreshes_the_trigger_list() -> None:
     assert adapters.hub.state["triggers"] == ["rain"]
     adapters.player.names = ("rain", "my-fan")
     worker.post(ev.Command("rescan_triggers", None, "hub"))
-    settle(worker)
-    settle(worker)
+    deadline = time.monotonic() + 2  # the scan runs on its own thread, then posts the new list
+    while adapters.hub.state["triggers"] != ["rain", "my-fan"] and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert adapters.hub.state["triggers"] == ["rain", "my-fan"]
     worker.post(ev.Shutdown())
     thread.join(2)

@@ -80,7 +80,7 @@ class Worker:
             fx.PersistSettings: lambda e: self._call("state_dir", self._save_settings, e.settings),
             fx.PersistSession: lambda e: self._call("state_dir", self._save_session, e.session),
             fx.JournalRecord: lambda e: self._call("journal", self.adapters.journal.record, e.kind, e.data),
-            fx.RescanTriggers: lambda e: self._call("player", self._rescan),
+            fx.RescanTriggers: lambda e: self._rescan(),
             fx.PublishState: lambda e: None,
         }
 
@@ -137,8 +137,18 @@ class Worker:
             self.controller.handle(ev.AdapterRecovered(adapter), self.clock.now())
 
     def _rescan(self) -> None:
-        names, broken = self.adapters.player.triggers()
-        self.post(ev.TriggersAvailable(names, broken))
+        """Read the sounds folder again on a thread of its own: a new recording's loudness is measured
+        by decoding it whole, and the lamp and the button must not wait for that."""
+
+        def scan() -> None:
+            try:
+                names, broken = self.adapters.player.triggers()
+            except Exception as exc:
+                log.error("rescanning the sounds folder failed: %s: %s", type(exc).__name__, exc)
+                return
+            self.post(ev.TriggersAvailable(names, broken))
+
+        threading.Thread(target=scan, name="hushlight-rescan", daemon=True).start()
 
     def _reject(self, effect: fx.RejectCommand) -> None:
         log.warning("command %s rejected: %s", effect.action, effect.reason)
