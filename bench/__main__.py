@@ -45,11 +45,16 @@ def main(argv: list[str]) -> int:
         print(f"{path.stem} ...", flush=True)
         results = module.run()
         for item in results:
+            item["module"] = path.stem
             print(
                 f"  {item['name']}: {item['value']} {item['unit']} (baseline {item['baseline']}, ratio {item['ratio']})"
             )
         figures.extend(results)
         print(f"  ({time.monotonic() - started:.1f} s)")
+    if only:
+        # A partial run (`python -m bench bench_hub`) replaces that module's figures and keeps the rest.
+        kept = [f for f in _previous_figures() if f.get("module") not in only]
+        figures = kept + figures
     report = {
         "machine": {
             "platform": platform.platform(),
@@ -63,6 +68,14 @@ def main(argv: list[str]) -> int:
     (HERE / "results.json").write_text(json.dumps(report, indent=2) + "\n")
     print(f"wrote {HERE / 'results.json'}")
     return 0
+
+
+def _previous_figures() -> list[dict[str, object]]:
+    try:
+        previous = json.loads((HERE / "results.json").read_text())
+        return [f for f in previous.get("figures", []) if isinstance(f, dict)]
+    except (OSError, ValueError):
+        return []
 
 
 if __name__ == "__main__":
