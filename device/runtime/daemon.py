@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import os
 import signal
 import socket
@@ -77,7 +78,9 @@ def load_settings(config: Config, state_dir: Path) -> tuple[Settings, JsonStateF
         log.error("%s: %s; using the default", store.path, problem)
     for problem in clean_overrides(settings):
         log.error("%s: %s; dropped", store.path, problem)
-    settings.volume = min(max(settings.volume, 0.0), config.sounds.max_volume)
+    # The file's numbers are finite (JsonStateFile refuses NaN), but a clamp must never pass a NaN either.
+    volume = settings.volume if math.isfinite(settings.volume) else defaults.volume
+    settings.volume = min(max(volume, 0.0), config.sounds.max_volume)
     routine = config.routine
     if not routine.min_session_minutes <= settings.session_minutes <= routine.max_session_minutes:
         settings.session_minutes = routine.session_minutes
@@ -86,16 +89,8 @@ def load_settings(config: Config, state_dir: Path) -> tuple[Settings, JsonStateF
 
 def load_session(state_dir: Path) -> tuple[dict[str, Any] | None, JsonStateFile]:
     """The session stored before the last stop, checked; a bad one is set aside and ignored."""
-    store = JsonStateFile(state_dir / SESSION_FILE)
-    stored = store.load()
-    if stored is None:
-        return None, store
-    try:
-        SessionRecord.from_dict(stored)
-    except ValueError as exc:
-        store.set_aside(str(exc))
-        return None, store
-    return stored, store
+    store = JsonStateFile(state_dir / SESSION_FILE, check=SessionRecord.from_dict)
+    return store.load(), store
 
 
 class Notifier:
