@@ -151,3 +151,19 @@ def test_a_burst_of_hostile_payloads_over_mqtt(device: Device, watcher: Watcher)
     watcher.wait_for(lambda m: m.topic == f"{device.base}/state" and m.json()["settings"]["volume"] == 20.0)
     assert all(0.0 <= level <= 100.0 for _, level, _, _ in device.lamp.history)
     assert all(0.0 <= call[1][1] <= LIMITS.max_volume for call in device.player.calls if call[0] == "play")
+
+
+def test_a_recording_named_with_blanks_around_it_can_be_selected(tmp_path: Path) -> None:
+    from device.audio.library import Library
+    from tests.support.audio import sine_file
+
+    folder = tmp_path / "sounds"
+    folder.mkdir()
+    sine_file(folder / "  night owl .wav", 3.0, 0.2)
+    sine_file(folder / " rain.wav", 3.0, 0.2)  # stripped, it would take the built-in's name
+    library = Library(folder, tmp_path / "cache")
+    names = library.names()
+    for offered in ("night owl", "rain.wav"):
+        assert offered in names
+        command = parse("trigger/set", offered.encode(), LIMITS, names)  # what Home Assistant's select sends
+        assert library.get(command.value).path is not None
