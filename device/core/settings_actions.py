@@ -72,8 +72,9 @@ class SettingsActions:
             return [fx.RejectCommand("rate", f"rating must be 'good' or 'bad', not {rating!r}")]
         self.ctl.state.last_rating = rating
         night = (dt.datetime.fromtimestamp(now, self.ctl.tz) - dt.timedelta(hours=12)).date().isoformat()
-        return [
+        acknowledge = (
             fx.LampBlink(1 if rating == "good" else 2),
-            fx.JournalRecord("rating", {"night": night, "rating": rating, "source": source, "at": now}),
             fx.PublishEvent("rated", {"night": night, "rating": rating, "source": source}),
-        ]
+        )
+        record = {"night": night, "rating": rating, "source": source, "at": now}
+        return [fx.JournalRecord("rating", record, then=acknowledge)]

@@ -8,6 +8,10 @@ end of a session it re-counts the ratings and posts :class:`JournalStats` so
 the experiment policy in the core sees them; it also posts them once when
 :meth:`subscribe` is called at start.
 
+A record handed over with ``on_stored`` (a rating) is written at once, not with the next batch,
+in a transaction synced to the card (``synchronous=FULL``), and ``on_stored`` is called only
+after the commit: the user is told a rating was taken once it would survive a power cut.
+
 A journal that cannot be written (permissions, a full card) is reported as an
 adapter fault and retried with the next batch; the device goes on either way.
 """
@@ -26,6 +30,7 @@ from typing import Any
 from device.core import events as ev
 from device.core.policy import favourite
 from device.journal import store
+from device.journal.base import Stored
 from device.journal.nights import group_nights, rating_counts
 from device.journal.summary import routine_streak
 
@@ -33,18 +38,18 @@ log = logging.getLogger(__name__)
 
 Post = Callable[[ev.Event], None]
 MAX_PENDING = 10_000  # records kept for a retry while the file cannot be written
-Item = tuple[str, dict[str, Any]]
-_STOP: Item = ("__stop__", {})
-_STATS: Item = ("__stats__", {})
+Item = tuple[str, dict[str, Any], Stored | None]
+_STOP: Item = ("__stop__", {}, None)
+_STATS: Item = ("__stats__", {}, None)
 
 
 class SqliteJournal:
     def __init__(self, path: Path, batch_seconds: float = 2.0) -> None:
         self.path = path
         self.batch_seconds = batch_seconds
-        self._queue: queue.Queue[tuple[str, dict[str, Any]]] = queue.Queue()
+        self._queue: queue.Queue[Item] = queue.Queue()
         self._post: Post | None = None
-        self._pending: list[tuple[str, dict[str, Any]]] = []
+        self._pending: list[Item] = []
         self._conn: sqlite3.Connection | None = None
         self._failed = False
         self._closed = False
@@ -52,11 +57,11 @@ class SqliteJournal:
         self._thread = threading.Thread(target=self._run, name="hushlight-journal", daemon=True)
         self._thread.start()
 
-    def record(self, kind: str, data: dict[str, Any]) -> None:
-        """Queue one record; returns at once."""
+    def record(self, kind: str, data: dict[str, Any], on_stored: Stored | None = None) -> None:
+        """Queue one record; returns at once. ``on_stored`` runs on the writer thread after the commit."""
         if kind == "session_start" and isinstance(data.get("choice"), dict):
             log.info("tonight: %s", "; ".join(str(c.get("why", "")) for c in data["choice"].values()))
-        self._queue.put((kind, dict(data)))
+        self._queue.put((kind, dict(data), on_stored))
 
     def subscribe(self, post: Post) -> None:
         """Post :class:`JournalStats` to ``post`` now and after every rating."""
@@ -66,7 +71,7 @@ class SqliteJournal:
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until everything queued so far is written (tests and the CLI's own writes)."""
         done = threading.Event()
-        self._queue.put(("__flush__", {"done": done}))
+        self._queue.put(("__flush__", {"done": done}, None))
         return done.wait(timeout)
 
     def close(self) -> None:
@@ -85,21 +90,22 @@ class SqliteJournal:
     def _run(self) -> None:
         while True:
             batch = self._gather()
-            stop = any(kind == "__stop__" for kind, _ in batch)
-            records = [(k, d) for k, d in batch if not k.startswith("__")]
+            stop = any(kind == "__stop__" for kind, _, _ in batch)
+            records = [item for item in batch if not item[0].startswith("__")]
             changed = self._write(records)
-            if changed or any(kind == "__stats__" for kind, _ in batch):
+            if changed or any(kind == "__stats__" for kind, _, _ in batch):
                 self._post_stats()
-            for kind, data in batch:
+            for kind, data, _ in batch:
                 if kind == "__flush__":
                     data["done"].set()
             if stop:
                 return
 
-    def _gather(self) -> list[tuple[str, dict[str, Any]]]:
+    def _gather(self) -> list[Item]:
         batch = [self._queue.get()]
         deadline = time.monotonic() + self.batch_seconds
-        while batch[-1][0] not in ("__stop__", "__flush__"):
+        # A stop, a flush or a record someone waits for (a rating) is written now, not with the batch.
+        while batch[-1][0] not in ("__stop__", "__flush__") and batch[-1][2] is None:
             remaining = deadline - time.monotonic()
             try:
                 batch.append(self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait())
@@ -107,25 +113,35 @@ class SqliteJournal:
                 break
         return batch
 
-    def _write(self, records: list[tuple[str, dict[str, Any]]]) -> bool:
+    def _write(self, records: list[Item]) -> bool:
         """Write pending and new records; True when a rating or a session end was written."""
         todo = self._pending + records
         if not todo:
             return False
+        waited_for = [item[2] for item in todo if item[2] is not None]
         try:
             conn = self._connection()
-            store.write_batch(conn, todo)
+            if waited_for:
+                conn.execute("PRAGMA synchronous=FULL")  # this commit reaches the card before the acknowledgement
+            store.write_batch(conn, [(kind, data) for kind, data, _ in todo])
+            if waited_for:
+                conn.execute("PRAGMA synchronous=NORMAL")
         except (sqlite3.Error, OSError, store.JournalError) as exc:
             self._pending = todo[-MAX_PENDING:]
             self._report_failure(f"{type(exc).__name__}: {exc}")
             return False
         self._pending = []
+        for on_stored in waited_for:
+            try:
+                on_stored()
+            except Exception:  # the caller's acknowledgement must not stop the writer
+                log.exception("journal: acknowledging a stored record failed")
         self.batches_written += 1
         if self._failed:
             self._failed = False
             log.info("journal %s is written again", self.path)
             self._emit(ev.AdapterRecovered("journal"))
-        return any(kind in ("rating", "session_end") for kind, _ in todo)
+        return any(kind in ("rating", "session_end") for kind, _, _ in todo)
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
