@@ -1,4 +1,4 @@
-"""`hushlight run`: wire the adapters to the core and run until SIGTERM / SIGINT.
+"""`hushlight run`: wire the adapters to the core and run until SIGTERM / SIGINT / SIGHUP.
 
 Simulation differs from the real daemon only in the parts it is handed
 (mock pins, fake chips, SDL's dummy driver) and, optionally, a faster clock.
@@ -119,8 +119,23 @@ class _HasClose(Protocol):
 _Closable = TypeVar("_Closable", bound=_HasClose)
 
 
+# SIGHUP too: closing the terminal that runs `make run` must stop it as cleanly as systemd does.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
 def run_daemon(config: Config, options: RunOptions) -> int:
-    return Daemon(config, options).run()
+    """Build the daemon and run it; a stop signal during start-up stops it cleanly once it runs."""
+    early: list[str] = []
+
+    def during_start(signum: int, frame: FrameType | None) -> None:
+        early.append(signal.Signals(signum).name)
+
+    previous = {sig: signal.signal(sig, during_start) for sig in STOP_SIGNALS}
+    try:
+        return Daemon(config, options).run(early)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 class Daemon:
@@ -187,14 +202,17 @@ class Daemon:
         worker.post(ev.TriggersAvailable(names, broken))
         worker.post(ev.Resume(self.stored_session))  # after the triggers: a resumed session needs them
 
-    def run(self) -> int:
-        """Run until SIGTERM / SIGINT, then stop in order; returns the exit code."""
+    def run(self, early_signals: list[str] | None = None) -> int:
+        """Run until SIGTERM / SIGINT / SIGHUP (or one received during start-up), then stop in order."""
 
         def on_signal(signum: int, frame: FrameType | None) -> None:
             log.info("%s received: shutting down", signal.Signals(signum).name)
             self.worker.post(ev.Shutdown(signal.Signals(signum).name))
 
-        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+        previous = {sig: signal.signal(sig, on_signal) for sig in STOP_SIGNALS}
+        for name in (early_signals or [])[:1]:
+            log.info("%s received during start-up: shutting down", name)
+            self.worker.post(ev.Shutdown(name))
         thread = threading.Thread(target=self.worker.run, name="hushlight-worker", daemon=True)
         if self.sim_clock is not None:
             self.sim_clock.release()
