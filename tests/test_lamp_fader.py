@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from device.core import events as ev
 from device.core.perceptual import DutyMap
 from device.errors import HardwareError
 from device.hardware.lamp.fader import FadingLamp
@@ -213,9 +214,13 @@ class BrokenOutput:
 
 def test_a_failing_output_is_reported_not_fatal():
     lamp = FadingLamp(BrokenOutput(), FakeClock(), MIN_DUTY)
+    posted: list[ev.Event] = []
+    lamp.report_to(posted.append)
     lamp.fade_to(100, 10)
     assert lamp.wait_idle(5)
-    assert "did not answer" in lamp.fault
+    lamp.fade_to(50, 10)  # still broken: one report per outage
+    assert lamp.wait_idle(5)
+    assert posted == [ev.AdapterFailed("lamp", "HardwareError: lamp: PCA9685 at 0x40 did not answer")]
     lamp.close()
 
 

@@ -20,6 +20,7 @@ from typing import Any, get_args
 from device.config.schema import WEEKDAYS, Action, Config
 from device.core.events import Command
 from device.core.overrides import MAX_DATES_OFF
+from device.errors import HushlightError
 
 MAX_JSON_DEPTH = 4
 MAX_TRANSITION_S = 3600.0
@@ -54,7 +55,7 @@ class Limits:
         )
 
 
-class Rejected(ValueError):
+class Rejected(HushlightError, ValueError):
     """A command payload that must not reach the core; ``str()`` is the reason."""
 
 

@@ -6,7 +6,10 @@ from wherever the lamp is at that moment, so a new command never jumps.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
+
+from device.core.events import Event
 
 
 class Lamp(Protocol):
@@ -27,6 +30,10 @@ class Lamp(Protocol):
 
     def level(self) -> float:
         """The perceived level shown right now."""
+        ...
+
+    def report_to(self, post: Callable[[Event], None]) -> None:
+        """Post ``AdapterFailed("lamp", …)`` / ``AdapterRecovered("lamp")`` for what happens on the lamp's own thread."""
         ...
 
     def close(self) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
+from device.core.events import Event
 from device.core.fade import fade_level
 from device.runtime.clock import Clock
 
@@ -23,6 +25,7 @@ class RecordingLamp:
         self.blinks: list[int] = []
         self.breaths: list[tuple[float, float, float, float, float]] = []
         self.closed = False
+        self.post: Callable[[Event], None] | None = None
 
     def fade_to(self, level: float, duration: float, curve: str = "linear") -> None:
         with self._lock:
@@ -41,6 +44,9 @@ class RecordingLamp:
     def level(self) -> float:
         with self._lock:
             return fade_level(self._from, self._to, self._t0, self._t1, self._clock.now(), self._curve)
+
+    def report_to(self, post: Callable[[Event], None]) -> None:
+        self.post = post
 
     def close(self) -> None:
         self.closed = True
