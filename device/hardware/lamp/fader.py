@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from device.config.schema import LampConfig
 from device.core import events as ev
-from device.core.perceptual import DutyMap, Step, breath_phases, plan_fade
+from device.core.perceptual import BREATHE_LEAD_IN, DutyMap, Step, breath_phases, plan_fade
 from device.hardware.lamp import DutyOutput
 from device.runtime.clock import Clock
 
@@ -29,7 +29,6 @@ BLINK_SWING = 30.0  # perceived %, how far a confirmation blink goes from the cu
 BLINK_RAMP = 0.12  # s, each edge of a blink: soft, but clearly a blink
 BLINK_HOLD = 0.2  # s at the far end of a blink
 BLINK_GAP = 0.35  # s between two blinks
-BREATHE_LEAD_IN = 3.0  # s, from the current level to the low level before the first in-breath
 MAX_CATCH_UP = 0.5  # real s: a fade later than this is not caught up (the wall clock jumped)
 
 
