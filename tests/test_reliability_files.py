@@ -81,7 +81,7 @@ def test_deep_loudness_cache_leaves_the_library_working(tmp_path: Path, caplog) 
 
 
 def test_deep_calibration_file_is_set_aside(tmp_path: Path) -> None:
-    from device.hardware.lamp_calibrate import CALIBRATION_FILE
+    from device.hardware.lamp.calibrate import CALIBRATION_FILE
 
     (tmp_path / CALIBRATION_FILE).write_text(deep(10_000))
     wiring._note_calibration(default_config(), tmp_path)

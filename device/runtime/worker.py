@@ -88,7 +88,6 @@ class Worker:
             fx.PersistSession: lambda e: self._call("state_dir", self._save_session, e.session),
             fx.JournalRecord: self._journal_record,
             fx.RescanTriggers: lambda e: self._rescan(),
-            fx.PublishState: lambda e: None,
         }
 
     def post(self, event: ev.Event) -> None:
