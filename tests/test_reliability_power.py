@@ -83,7 +83,9 @@ def test_fifty_power_cuts_during_busy_activity(tmp_path: Path) -> None:
         sent = [float(line.split()[1]) for line in lines if line.startswith("SENT ")]
         saved = [float(line.split()[1]) for line in lines if line.startswith("SAVED ")]
         check_files(state, acknowledged)
-        volume = json.loads((state / "settings.json").read_text())["volume"] if (state / "settings.json").exists() else None
+        volume = (
+            json.loads((state / "settings.json").read_text())["volume"] if (state / "settings.json").exists() else None
+        )
         allowed = set(sent) | ({on_disk_before} if on_disk_before is not None else set())
         assert volume is None or volume in allowed, (run, volume)  # old or new, never a mix or a stranger
         shown = [v for v in saved if v in set(sent)]

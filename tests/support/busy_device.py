@@ -29,7 +29,6 @@ from device.runtime.clock import RealClock
 from device.runtime.daemon import load_session, load_settings
 from device.runtime.worker import Adapters, Worker
 
-
 _SAY = threading.Lock()
 
 
