@@ -16,20 +16,23 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from device.config.schema import ButtonConfig, Config
+from device.config.schema import Config
 from device.core import effects as fx
 from device.core import events as ev
 from device.core import lamp_actions as lamp
 from device.core import room as room_meaning
 from device.core import settings_actions as settings_part
+from device.core import status
+from device.core.buttons import Buttons
 from device.core.experiment import Evidence, Experiment
-from device.core.gestures import GestureClassifier, GestureKind, GestureTiming
+from device.core.gestures import GestureKind
 from device.core.overrides import OVERRIDES, Override
 from device.core.record import SessionRecord
 from device.core.routine import Around, Routine, StartTonight
 from device.core.schedule import in_morning_window
 from device.core.session import EVENING_FADE, Session, next_in_library
 from device.core.state import DeviceState, Settings
+from device.core.status import STATUS_EVENTS
 from device.core.timers import OWNERS, PARTS
 
 SHUTDOWN_FADE = 0.8  # s, sound and lamp at SIGTERM (systemd waits, the user should not hear a cut)
@@ -56,10 +59,7 @@ class Controller:
         self.session, self.routine = Session(config, tz), Routine(config, tz)
         self.experiment = Experiment(config, tz, rng if rng is not None else random.Random())  # seeded in tests
         self.timers = {part: self.state.timers.of(part) for part in PARTS}
-        b = config.buttons
-        timing = GestureTiming(b.debounce_ms / 1000, b.double_press_ms / 1000, b.long_press_ms / 1000)
-        self._buttons: dict[str, ButtonConfig] = {"main": b.main, **({"second": b.second} if b.second else {})}
-        self._gestures = {name: GestureClassifier(timing) for name in self._buttons}
+        self.buttons = Buttons(config.buttons)
         s, step = self.state, settings_part.VOLUME_STEP
         self._actions: dict[str, Action] = {
             "toggle_session": lambda now, v, src: self._stop(now, src) if s.session.active else self.start(now, src),
@@ -93,24 +93,23 @@ class Controller:
         """Apply one event; return the effects to carry out, in order."""
         out = self.advance(now)
         if isinstance(event, ev.ButtonEdge):  # each gesture is followed as it comes
-            classifier = self._gestures.get(event.button)
-            for gesture in classifier.edge(event.pressed, event.at) if classifier else []:
-                out += self._followed(self._gesture(event.button, gesture, now), now)
+            for button, gesture in self.buttons.edge(event):
+                out += self._followed(self._gesture(button, gesture, now), now)
+            return out
+        if isinstance(event, STATUS_EVENTS):
+            status.note(self.state, event)
             return out
         return out + self._followed(self._event(event, now), now)
 
     def next_deadline(self) -> float | None:
-        times = [t for g in self._gestures.values() if (t := g.deadline()) is not None]
-        if (timer := self.state.timers.next()) is not None:
-            times.append(timer)
+        times = [t for t in (self.buttons.deadline(), self.state.timers.next()) if t is not None]
         return min(times) if times else None
 
     def advance(self, now: float) -> Effects:
         """Carry out whatever has come due by ``now``."""
         out: Effects = []
-        for name, classifier in self._gestures.items():
-            for gesture in classifier.due(now):
-                out += self._followed(self._gesture(name, gesture, now), now)
+        for button, gesture in self.buttons.due(now):
+            out += self._followed(self._gesture(button, gesture, now), now)
         for name, when in self.state.timers.due(now):
             out += self._followed(self._timer_due(name, when, now), now)
         return out
@@ -123,24 +122,12 @@ class Controller:
         return effects
 
     def _event(self, event: ev.Event, now: float) -> Effects:
-        s = self.state
         if isinstance(event, ev.Command):
             return self._command(event.action, event.value, event.source, now)
-        if isinstance(event, ev.TriggersAvailable):
-            s.triggers, s.broken_triggers = event.names, event.broken
-        elif isinstance(event, ev.SoundFailed):
+        if isinstance(event, ev.SoundFailed):
             return self._sound_failed(event, now)
-        elif isinstance(event, ev.AdapterFailed):
-            s.faults[event.adapter] = event.error
-        elif isinstance(event, ev.AdapterRecovered):
-            s.faults.pop(event.adapter, None)
-        elif isinstance(event, ev.HubConnection):
-            s.hub_connected = event.connected
-        elif isinstance(event, ev.RoomReading):
-            room_meaning.take_reading(s.room, event, self.config.room, s.lamp.level_at(event.at))
-        elif isinstance(event, ev.JournalStats):
-            s.rating_counts, s.favourite_trigger = event.counts, event.favourite
-            s.routine_streak, s.routine_streak_until = event.streak, event.streak_until
+        if isinstance(event, ev.RoomReading):
+            room_meaning.take_reading(self.state.room, event, self.config.room, self.state.lamp.level_at(event.at))
         elif isinstance(event, ev.Resume):
             return self._resume(event.session, now)
         elif isinstance(event, ev.Shutdown):
@@ -163,7 +150,7 @@ class Controller:
             and in_morning_window(now, self.tz, self.config.routine)
         ):
             return out + self._rate(now, "good" if gesture == "single" else "bad", "button")
-        return out + self._command(getattr(self._buttons[button], gesture), None, "button", now)
+        return out + self._command(self.buttons.action(button, gesture), None, "button", now)
 
     def _command(self, action: str, value: Any, source: str, now: float) -> Effects:
         if self.state.shutting_down:
