@@ -48,6 +48,8 @@ class Timers:
         Deadlines set or cleared while handling one are seen: one cleared is not
         handed out, one moved is handed out when it comes.
         """
+        if not self._at or min(self._at.values()) > now:  # the usual case: nothing due
+            return
         for name, when in sorted(self._at.items(), key=lambda item: item[1]):
             if when <= now and self._at.get(name) == when:
                 del self._at[name]
