@@ -170,12 +170,15 @@ class Daemon:
         settings, settings_file = load_settings(config, state_dir)
         self.stored_session, session_file = load_session(state_dir)
         controller = Controller(config, settings, local_zone(config))
+        # The hub first: it connects in the background while the mixer and the lamp start, so the
+        # device is `online` sooner. It holds what it hears until the worker's first state publish,
+        # so _post is safe; it is still closed first (its goodbye says offline before the parts stop).
+        hub = wiring.build_hub(config, options.simulate, self._post, clock, state_dir)
         self.pin_factory = wiring.make_pin_factory(options.simulate)
         lamp = self._closing(wiring.build_lamp(config, options.simulate, clock, self.pin_factory, state_dir))
         self.player = self._closing(wiring.build_player(config, options.simulate, clock, state_dir))
         self.journal = self._closing(wiring.build_journal(config, state_dir))
-        # The hub holds what it hears until the worker's first state publish, so _post is safe.
-        hub = self._closing(wiring.build_hub(config, options.simulate, self._post, clock, state_dir))
+        self._closing(hub)
         watchdog = self.notifier.watchdog_interval
         worker = Worker(
             controller,
