@@ -150,8 +150,17 @@ def _lamp(config: Config, t: Topics) -> Entity:
         "effect": True,
         "effect_list": list(LAMP_EFFECTS),
         "icon": "mdi:lamp",
+        # brightness and state are the target; what the lamp shows right now is beside them
+        "json_attributes_topic": t.state,
+        "json_attributes_template": LAMP_ATTRIBUTES,
     }
     return Entity("lamp", "light", options)
+
+
+LAMP_ATTRIBUTES = (
+    "{{ {'level': value_json.lamp.level, 'target': value_json.lamp.target,"
+    " 'fade_remaining': value_json.lamp.fade_remaining} | tojson }}"
+)
 
 
 def _select(key: str, name: str, icon: str, options: list[str], t: Topics, expr: str) -> Entity:
