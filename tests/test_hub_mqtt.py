@@ -171,6 +171,7 @@ def test_retained_command_is_ignored(device: Device, watcher: Watcher) -> None:
 
 def test_state_is_the_target_at_once_and_the_live_level_moves_beside_it(device: Device, watcher: Watcher) -> None:
     """What Home Assistant's slider reads never bounces: the first state after a command is the target."""
+    state_where(watcher, device, lambda s: True, 0)  # the state from before the command is out
     mark = command(watcher, device, "lamp", '{"state": "ON", "brightness": 255, "transition": 1.5}')
     final = state_where(
         watcher, device, lambda s: s["lamp"]["level"] == 100.0 and s["lamp"]["fade_remaining"] == 0, mark
@@ -185,13 +186,13 @@ def test_state_is_the_target_at_once_and_the_live_level_moves_beside_it(device: 
 
 def test_a_fade_interrupted_by_a_command_reports_the_new_target_at_once(device: Device, watcher: Watcher) -> None:
     mark = command(watcher, device, "lamp", '{"state": "ON", "brightness": 255, "transition": 20}')
-    state_where(watcher, device, lambda s: s["brightness"] == 255, mark)
+    state_where(watcher, device, lambda s: s["brightness"] == 255 and s["lamp"]["level"] > 1, mark)
     mark = command(watcher, device, "lamp", '{"state": "OFF", "transition": 20}')
-    first = watcher.wait_for(lambda m: m.topic == f"{device.base}/state", after=mark).json()
+    first = state_where(watcher, device, lambda s: s["lamp"]["target"] == 0, mark)  # the command is handled
     assert (first["state"], first["brightness"]) == ("OFF", 0)
     assert first["lamp"]["level"] > 0 and first["lamp"]["fade_remaining"] > 15  # the lamp itself is still lit
     mark = command(watcher, device, "lamp", '{"state": "ON", "brightness": 64}')  # no transition: the default fade
-    first = watcher.wait_for(lambda m: m.topic == f"{device.base}/state", after=mark).json()
+    first = state_where(watcher, device, lambda s: s["lamp"]["target"] > 0, mark)
     assert (first["state"], first["brightness"]) == ("ON", 64)
 
 
