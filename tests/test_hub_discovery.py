@@ -82,7 +82,7 @@ def check_device_block(block: dict[str, Any]) -> None:
 
 
 # What per-component mode adds for Home Assistant before 2024.11 (by platform; "*" for every entity).
-COMPONENT_MODE_EXTRAS = {"*": {"object_id"}, "light": {"color_mode"}}
+COMPONENT_MODE_EXTRAS = {"*": {"object_id"}, "light": {"color_mode", "brightness"}}
 
 
 def check_component(
@@ -193,8 +193,9 @@ def test_per_component_payloads_match_home_assistants_table() -> None:
         check_device_block(payload["device"])
         check_component(platform, payload, "Hushlight", {t.state, t.event}, "component")
         assert payload["unique_id"] == f"hushlight_bedroom_{key}"
-        if platform == "light":
-            assert payload["color_mode"] is True  # HA up to 2024.3 refuses the light without it
+        if platform == "light":  # HA up to 2024.3 refuses the light without color_mode, ignores brightness without
+            assert payload["color_mode"] is True and payload["brightness"] is True
+        assert payload.get("device_class") != "timestamp"  # HA up to 2024.3 cannot clear one
 
 
 def test_light_and_select_details() -> None:
@@ -254,14 +255,19 @@ def test_component_to_device_uses_home_assistants_migration_handshake() -> None:
     _, first = plan(full_config(discovery="component"), ("rain",), Published(), 0.0)
     fewer = Config(device=full_config().device, mqtt=MqttConfig(), sensors=SensorsConfig(light="none"))
     messages, record = plan(fewer, ("rain",), first, 1.0)
-    topics = [topic for topic, _ in messages]
-    device_at = topics.index("homeassistant/device/hushlight_bedroom/config")
-    migrate = [topic for topic, payload in messages[:device_at] if payload == discovery.MIGRATE]
-    kept = {k for k in first.components if k in record.components}
-    assert len(migrate) == len(kept) and "homeassistant/light/hushlight_bedroom/lamp/config" in migrate
-    assert "homeassistant/sensor/hushlight_bedroom/illuminance/config" not in migrate  # gone: removed, not migrated
-    emptied = [topic for topic, payload in messages[device_at + 1 :] if payload == b""]
-    assert len(emptied) == len(first.components) == len(messages) - device_at - 1  # every old topic, afterwards
+    kept = [k for k in first.components if k in record.components]
+    migrate, emptied, rest = (
+        messages[: len(kept)],
+        messages[len(kept) : len(kept) + len(first.components)],
+        messages[-1:],
+    )
+    assert all(payload == discovery.MIGRATE for _, payload in migrate)
+    assert ("homeassistant/light/hushlight_bedroom/lamp/config", discovery.MIGRATE) in migrate
+    assert "homeassistant/sensor/hushlight_bedroom/illuminance/config" not in dict(migrate)  # gone: removed only
+    assert all(payload == b"" for _, payload in emptied) and len(set(dict(emptied))) == len(first.components)
+    assert (
+        rest[0][0] == "homeassistant/device/hushlight_bedroom/config" and len(messages) == len(kept) + len(emptied) + 1
+    )
     assert record.mode == "device" and "illuminance" not in record.components
 
 
@@ -269,8 +275,8 @@ def test_device_to_component_rolls_back_through_the_handshake() -> None:
     _, first = plan(full_config(), ("rain",), Published(), 0.0)
     messages, record = plan(full_config(discovery="component"), ("rain",), first, 1.0)
     device_topic = "homeassistant/device/hushlight_bedroom/config"
-    assert messages[0] == (device_topic, discovery.MIGRATE) and messages[-1] == (device_topic, b"")
-    configs = messages[1:-1]
+    assert messages[:2] == [(device_topic, discovery.MIGRATE), (device_topic, b"")]
+    configs = messages[2:]
     assert len(configs) == len(record.components) and all(b"object_id" in payload for _, payload in configs)
 
 
@@ -350,7 +356,9 @@ def test_value_templates_render_the_idle_state() -> None:
     out = {key: render(t, live_state(config)) for key, t in templates(config).items() if key != "button_main"}
     assert out["session"] == "OFF" and out["routine"] == "ON" and out["volume"] == "40.0"
     assert out["session_minutes"] == "30" and out["trigger"] == "None" and out["rating"] == "None"
-    assert out["tonight_sleep"] == "None" and out["sleep_monday"] == "23:00"
+    assert (
+        out["tonight_sleep"] == "off" and out["sleep_monday"] == "23:00"
+    )  # a text cannot be unknown: HA refuses "None"
     assert out["temperature"] == "None" and out["illuminance"] == "None" and out["too_warm"] == "OFF"
     assert out["session_remaining"] == "0.0" and out["next_winddown"] == "None"  # nothing planned yet
     assert out["favourite_trigger"] == "None" and out["routine_streak"] == "0"  # no nights in the journal yet

@@ -251,7 +251,7 @@ def _text(key: str, name: str, command: str, expr: str, t: Topics, icon: str = "
 
 def _sleep_texts(config: Config, t: Topics) -> list[Entity]:
     """Tonight's sleep time as planned, and each weekday's sleep and wake time: a run-time change, else the file's."""
-    tonight = "value_json.routine.tonight_sleep or none"
+    tonight = "value_json.routine.tonight_sleep or 'off'"  # "" only until the first plan; a text cannot be unknown
     out = [_text("tonight_sleep", "Tonight's sleep time", t.command("tonight_sleep"), tonight, t)]
     for day in WEEKDAYS:
         configured = getattr(config.routine, day).sleep or config.routine.sleep
@@ -374,18 +374,29 @@ def _component(config: Config, t: Topics, entity: Entity, mode: str) -> dict[str
     out["default_entity_id"] = f"{entity.platform}.{object_id}"
     if mode == "component":
         out["object_id"] = object_id
-        if entity.platform == "light":
-            out["color_mode"] = True
+        _before_2024_11(out, entity.platform)
     out["availability_topic"] = t.availability
     if "command_topic" in out:
         out["qos"] = 1
     return out
 
 
+def _before_2024_11(options: dict[str, Any], platform: str) -> None:
+    """What Home Assistant before 2024.11 needs on top (each checked against HA 2024.3 in tests/test_hass.py)."""
+    if platform == "light":  # up to 2024.3: no light without color_mode, no brightness in commands without the flag
+        options |= {"color_mode": True, "brightness": True}
+    elif options.get("device_class") == "timestamp":
+        # up to 2024.3 a timestamp sensor cannot be cleared ("None" draws a warning on every state message):
+        # a plain sensor, whose "unknown" HA shows as Unknown
+        del options["device_class"]
+        options["value_template"] = str(options["value_template"]).replace("'None'", "'unknown'")
+
+
 Message = tuple[str, bytes]  # (topic, retained payload; b"" removes)
 # HA's handshake (2024.11+) when an entity moves between per-component and device discovery: sent to the
 # old topic first, it makes HA unload the entity but keep its registry entry (entity id, history,
-# dashboards), which the new config then takes over; the old topic is emptied afterwards.
+# dashboards), which the new config then takes over. The old topic is emptied before the new config
+# goes out: emptied after it, HA (2025.4) warns of a conflicting discovery message for every entity.
 MIGRATE = b'{"migrate_discovery":true}'
 
 
@@ -395,26 +406,23 @@ def plan(config: Config, triggers: tuple[str, ...], before: Published, now: floa
     mode = config.mqtt.discovery
     current = entities(config, triggers) if mode != "off" else []
     after = Published(mode, {e.key: e.platform for e in current})
-    first: list[Message] = []  # the handshake, before the new configs
-    last: list[Message] = []  # the old mode's topics, emptied once the new configs are out
+    out: list[Message] = []  # HA's handshake first, then the old mode's topics emptied, then the new configs
     if before.mode == "component" and mode != "component":
         kept = after.components if mode == "device" else {}
-        first += [(t.component_config(p, k), MIGRATE) for k, p in before.components.items() if k in kept]
-        last += [(t.component_config(p, k), b"") for k, p in before.components.items()]
+        out += [(t.component_config(p, k), MIGRATE) for k, p in before.components.items() if k in kept]
+        out += [(t.component_config(p, k), b"") for k, p in before.components.items()]
     if before.mode == "device" and mode != "device":
-        first += [(t.device_config(), MIGRATE)] if mode == "component" else []
-        last.append((t.device_config(), b""))
+        out += [(t.device_config(), MIGRATE)] if mode == "component" else []
+        out.append((t.device_config(), b""))
     if mode == "component":
         if before.mode == "component":
-            first += [
-                (t.component_config(p, k), b"") for k, p in before.components.items() if k not in after.components
-            ]
+            out += [(t.component_config(p, k), b"") for k, p in before.components.items() if k not in after.components]
         for entity in current:
             payload = _component(config, t, entity, mode) | {"device": device_block(config, t), "origin": ORIGIN}
-            first.append((t.component_config(entity.platform, entity.key), _dump(payload)))
+            out.append((t.component_config(entity.platform, entity.key), _dump(payload)))
     elif mode == "device":
-        first.append((t.device_config(), _dump(_device_payload(config, t, current, before, after, now))))
-    return first + last, after
+        out.append((t.device_config(), _dump(_device_payload(config, t, current, before, after, now))))
+    return out, after
 
 
 def _device_payload(
