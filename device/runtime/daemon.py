@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import os
 import signal
 import socket
 import threading
+import time
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -105,6 +107,16 @@ class Notifier:
         self.address = os.environ.get("NOTIFY_SOCKET", "")
         usec = os.environ.get("WATCHDOG_USEC", "")
         self.watchdog_interval = int(usec) / 1e6 if usec.isdigit() else None
+        self._last_ping = -math.inf
+
+    def watchdog(self) -> None:
+        """WATCHDOG=1, called by the worker each time round its loop; at most a few times per interval."""
+        if self.watchdog_interval is None:
+            return
+        now = time.monotonic()
+        if now - self._last_ping >= self.watchdog_interval / 4:
+            self._last_ping = now
+            self.send("WATCHDOG=1")
 
     def send(self, message: str) -> None:
         if not self.address:
@@ -153,7 +165,7 @@ class Daemon:
         settings, settings_file = load_settings(config, state_dir)
         self.stored_session, session_file = load_session(state_dir)
         controller = Controller(config, settings, local_zone(config))
-        self.pin_factory = wiring.make_pin_factory(options.simulate)
+        self.pin_factory = wiring.make_pin_factory(options.simulate, state_dir)
         lamp = self._closing(wiring.build_lamp(config, options.simulate, clock, self.pin_factory, state_dir))
         self.player = self._closing(wiring.build_player(config, options.simulate, clock, state_dir))
         self.journal = self._closing(wiring.build_journal(config, state_dir))
@@ -165,7 +177,7 @@ class Daemon:
             Adapters(lamp, self.player, hub, self.journal),
             clock,
             settings_file,
-            lambda: self.notifier.send("WATCHDOG=1"),
+            self.notifier.watchdog,  # from the worker's loop only: a hung worker stops the pings
             30.0 if watchdog is None else min(30.0, watchdog / 3),
             session_file=session_file,
         )
@@ -203,10 +215,11 @@ class Daemon:
         thread = threading.Thread(target=self.worker.run, name="hushlight-worker", daemon=True)
         if self.sim_clock is not None:
             self.sim_clock.release()
-        thread.start()
         mode = f"simulation at {self.options.speed:g}x" if self.options.simulate else "hardware"
         log.info("hushlight ready (%s, device %s, state in %s)", mode, self.config.device.id, self.options.state_dir)
-        self.notifier.send("READY=1")
+        # The config, the lamp, the player, the hub and the inputs are up; the worker's pings come after this.
+        self.notifier.send(f"READY=1\nSTATUS=running ({mode})")
+        thread.start()
         try:
             thread.join()  # interrupted by signals on POSIX: the handlers run, then the join goes on
         finally:

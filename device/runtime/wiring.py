@@ -24,13 +24,17 @@ log = logging.getLogger(__name__)
 Post = Callable[[ev.Event], None]
 
 
-def make_pin_factory(simulate: bool) -> Any:
-    """gpiozero's mock PWM pins in simulation; on a Pi, gpiozero's own choice (lgpio first)."""
+def make_pin_factory(simulate: bool, state_dir: Path | None = None) -> Any:
+    """gpiozero's mock PWM pins in simulation; on a Pi, gpiozero's own choice (lgpio first), made now."""
     if simulate:
         from gpiozero.pins.mock import MockFactory, MockPWMPin
 
         return MockFactory(pin_class=MockPWMPin)
-    return None
+    from device.hardware.pin_factory import select_pin_factory
+
+    factory = select_pin_factory(state_dir)
+    log.info("GPIO: gpiozero pin factory %s", type(factory).__name__)
+    return factory
 
 
 def build_lamp(config: Config, simulate: bool, clock: Clock, pin_factory: Any, state_dir: Path) -> Lamp:
