@@ -28,6 +28,7 @@ COMMAND_MODULES: list[str] = [
     "device.journal.cli",
     "device.audio.commands",
     "device.plan_cli",
+    "device.doctor.command",
 ]
 
 log = logging.getLogger("hushlight")

@@ -20,7 +20,7 @@ def test_the_default_config_is_the_reference_build_and_fits() -> None:
     assert config.sounds.audio_overlay == "max98357a"
     assert pinout.pin_conflicts(config) == []
     used = {pin for _, pin in pinout.configured_pins(config)} | {pin for _, pin in pinout.owned_pins(config)}
-    assert used == {12, 17, 18, 19, 21, 4, 2, 3}
+    assert used == {12, 17, 18, 19, 20, 21, 4, 2, 3}
 
 
 def test_a_pin_the_overlay_owns_is_free_without_the_overlay_and_i2c_pins_without_i2c_users() -> None:

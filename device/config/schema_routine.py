@@ -45,7 +45,7 @@ class SoundsConfig(Section, frozen=True):
     audio_overlay: Annotated[
         Literal["max98357a", "hifiberry-dac", "none"],
         Meta(
-            description='I2S audio overlay in config.txt (it owns GPIO18/19/21, max98357a GPIO4 too); "none" for USB '
+            description='I2S audio overlay in config.txt (it owns GPIO18-21, max98357a GPIO4 too); "none" for USB '
             "or HDMI sound",
             extra={"unit": ""},
         ),
@@ -53,9 +53,8 @@ class SoundsConfig(Section, frozen=True):
     keep_output_open: Annotated[
         Literal["night", "always", "never"],
         Meta(
-            description='After 30 s of silence the output closes, except: "night" = not from night_starts to '
-            '[routine] morning_end (an I2S amplifier pops when its clock stops and starts), "always" = never, '
-            '"never" = at any time',
+            description='Keep the audio output open through silences: "night" (night_starts to [routine] morning_end; '
+            'an I2S amplifier pops when its clock stops or starts), "always", or "never" (closed after 30 s of silence)',
             extra={"unit": ""},
         ),
     ] = "night"

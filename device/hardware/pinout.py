@@ -18,9 +18,11 @@ PHYSICAL_PIN = {
 
 # Pins each audio overlay takes for itself (dtoverlay=<name>). The MAX98357A overlay also drives the
 # amplifier's SD_MODE (shutdown) line on GPIO4 unless it is loaded with `no-sdmode`.
+# The I2S interface takes GPIO20 (its data input) too, though an amplifier leaves it unconnected.
+I2S_PINS = {18: "I2S BCLK", 19: "I2S LRCLK", 20: "I2S DIN", 21: "I2S DOUT"}
 AUDIO_OVERLAY_PINS: dict[str, dict[int, str]] = {
-    "max98357a": {18: "I2S BCLK", 19: "I2S LRCLK", 21: "I2S DOUT", 4: "MAX98357A SD_MODE"},
-    "hifiberry-dac": {18: "I2S BCLK", 19: "I2S LRCLK", 21: "I2S DOUT"},
+    "max98357a": {**I2S_PINS, 4: "MAX98357A SD_MODE"},
+    "hifiberry-dac": dict(I2S_PINS),
     "none": {},
 }
 I2C1_PINS = {2: "I2C bus 1 SDA", 3: "I2C bus 1 SCL"}
