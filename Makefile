@@ -4,6 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STATE_DIR ?= .sim-state
 ARGS ?=
+PURGE ?= 0
 
 .PHONY: run test lint typecheck pytest bench mosquitto systemd-tools venv clean install uninstall
 
@@ -50,6 +51,14 @@ typecheck: venv
 
 pytest: venv
 	$(PY) -m pytest -q -p no:cacheprovider --cov=device --cov-branch --cov-report= --cov-fail-under=85 $(ARGS)
+
+## sudo make install: Hushlight as a service on this Raspberry Pi (scripts/install.sh; safe to run again)
+install:
+	@bash scripts/install.sh
+
+## sudo make uninstall: remove it again; the config and the journal stay unless PURGE=1
+uninstall:
+	@PURGE=$(PURGE) bash scripts/uninstall.sh
 
 ## make bench: timing and memory figures, written to bench/results.json
 bench: venv

@@ -17,28 +17,11 @@ from device.doctor.command import run_checks
 from device.doctor.result import Host
 from device.hardware.fakes.sysfs_pwm import FakePwmSysfs
 from tests.support.broker import free_port, make_password_file, start_broker
+from tests.support.pi_os import CONFIG_TXT
+from tests.support.pi_os import REFERENCE_LINES as LINES
 
-PI_OS_CONFIG_TXT = """# For more options and information see
-# http://rptl.io/configtxt
-#dtparam=i2c_arm=on
-#dtparam=i2s=on
-#dtparam=spi=on
-
-# Enable audio (loads snd_bcm2835)
-dtparam=audio=on
-camera_auto_detect=1
-display_auto_detect=1
-auto_initramfs=1
-dtoverlay=vc4-kms-v3d
-max_framebuffers=2
-arm_64bit=1
-
-[cm4]
-dtoverlay=dwc2,dr_mode=host
-
-[all]
-"""
-REFERENCE_LINES = "dtparam=i2c_arm=on\ndtoverlay=pwm,pin=12,func=4\ndtparam=audio=off\ndtoverlay=max98357a\n"
+PI_OS_CONFIG_TXT = CONFIG_TXT
+REFERENCE_LINES = "\n".join(LINES) + "\n"
 MQTT_OFF = "[mqtt]\nenabled = false\n"
 
 

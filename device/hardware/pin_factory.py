@@ -4,7 +4,8 @@ lgpio (the only backend on a Pi 5, gpiozero's first choice everywhere) creates i
 pipes (``.lgd-nfy*``) in the current directory, or in ``$LG_WD`` (into which it changes). A service
 started in ``/`` cannot create them: ``import lgpio`` fails and every pin is dead (gpiozero #1106,
 lg #12). The unit sets ``WorkingDirectory=``; for a command started elsewhere (a home directory
-that the service user cannot write), :func:`lgpio_workdir` points lgpio at the state directory.
+that the service user cannot write, or a checkout), :func:`lgpio_workdir` points lgpio at the state
+directory.
 """
 
 from __future__ import annotations
@@ -18,16 +19,17 @@ from typing import Any
 from device.errors import HardwareError
 
 
-def lgpio_workdir(fallback: Path | None) -> Path:
-    """Where lgpio will create its pipes: ``$LG_WD``, else the current directory if writable, else ``fallback``."""
-    chosen = os.environ.get("LG_WD") or os.getcwd()
-    if os.access(chosen, os.W_OK | os.X_OK):
-        return Path(chosen)
-    for candidate in (fallback, Path(tempfile.gettempdir())):
+def lgpio_workdir(preferred: Path | None) -> Path:
+    """Where lgpio will create its pipes: ``$LG_WD`` if set, else ``preferred`` (the state directory: no
+    pipes left in the user's directory), the current directory, or the temporary one, whichever is writable."""
+    if os.environ.get("LG_WD"):
+        return Path(os.environ["LG_WD"])
+    for candidate in (preferred, Path.cwd(), Path(tempfile.gettempdir())):
         if candidate is not None and os.access(candidate, os.W_OK | os.X_OK):
-            os.environ["LG_WD"] = str(candidate)
+            if candidate != Path.cwd():
+                os.environ["LG_WD"] = str(candidate)
             return candidate
-    return Path(chosen)
+    return Path.cwd()
 
 
 def select_pin_factory(state_dir: Path | None = None) -> Any:
