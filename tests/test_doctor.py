@@ -15,7 +15,7 @@ from device.doctor import hardware, system
 from device.doctor.bootconfig import active_lines, overlay_pins
 from device.doctor.command import run_checks
 from device.doctor.result import Host
-from device.hardware.fakes.sysfs_pwm import FakePwmSysfs
+from device.hardware.lamp.fakes.sysfs_pwm import FakePwmSysfs
 from tests.support.broker import free_port, make_password_file, start_broker
 from tests.support.pi_os import CONFIG_TXT
 from tests.support.pi_os import REFERENCE_LINES as LINES

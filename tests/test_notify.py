@@ -16,7 +16,7 @@ from device.audio.player import SilentPlayer
 from device.config import parse_config
 from device.core import events as ev
 from device.core.controller import Controller, settings_from_config
-from device.hardware.lamp import RecordingLamp
+from device.hardware.lamp.fakes.recording import RecordingLamp
 from device.hub.base import NullHub
 from device.journal.base import MemoryJournal
 from device.runtime.clock import RealClock

@@ -9,9 +9,9 @@ import pytest
 from device.config import parse_config
 from device.errors import ConfigError, HardwareError
 from device.hardware import pinout
-from device.hardware.fakes.sysfs_pwm import FakePwmSysfs
-from device.hardware.lamp_outputs import open_output
-from device.hardware.pwm_chips import find_header_chip, list_chips
+from device.hardware.lamp.fakes.sysfs_pwm import FakePwmSysfs
+from device.hardware.lamp.outputs import open_output
+from device.hardware.lamp.pwm_chips import find_header_chip, list_chips
 
 
 def test_the_default_config_is_the_reference_build_and_fits() -> None:

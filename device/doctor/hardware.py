@@ -84,7 +84,7 @@ def check_pwm(config: Config, host: Host) -> Result:
     if lamp.backend != "hwpwm":
         return Result("pwm", "ok", f"the lamp uses the {lamp.backend} backend, not the kernel's PWM")
     if host.simulate:
-        from device.hardware.lamp_outputs import simulated_pwm_tree
+        from device.hardware.lamp.outputs import simulated_pwm_tree
 
         with tempfile.TemporaryDirectory(prefix="hushlight-doctor-") as folder:
             return _pwm_result(lamp, simulated_pwm_tree(lamp, Path(folder))[0])
@@ -92,8 +92,8 @@ def check_pwm(config: Config, host: Host) -> Result:
 
 
 def _pwm_result(lamp: Any, root: Path) -> Result:
-    from device.hardware.lamp_hwpwm import channel_for_pin
-    from device.hardware.pwm_chips import find_header_chip, list_chips
+    from device.hardware.lamp.hwpwm import channel_for_pin
+    from device.hardware.lamp.pwm_chips import find_header_chip, list_chips
 
     fix = f"add dtoverlay=pwm,pin={lamp.pin},... (`hushlight boot-config`) to /boot/firmware/config.txt and reboot"
     try:

@@ -7,16 +7,15 @@ from pathlib import Path
 from typing import Any
 
 from device.config.schema import LampConfig
-from device.hardware import lamp_gpio, lamp_hwpwm, lamp_pca9685
-from device.hardware.lamp import DutyOutput
-from device.hardware.pwm_chips import find_header_chip
+from device.hardware.lamp import DutyOutput, gpio, hwpwm, pca9685
+from device.hardware.lamp.pwm_chips import find_header_chip
 
 log = logging.getLogger(__name__)
 
 DEFAULT_FREQUENCIES = {
-    "gpio": lamp_gpio.DEFAULT_FREQUENCY,
-    "hwpwm": lamp_hwpwm.DEFAULT_FREQUENCY,
-    "pca9685": lamp_pca9685.DEFAULT_FREQUENCY,
+    "gpio": gpio.DEFAULT_FREQUENCY,
+    "hwpwm": hwpwm.DEFAULT_FREQUENCY,
+    "pca9685": pca9685.DEFAULT_FREQUENCY,
 }
 SIM_SYSFS_DIR = "sim-sysfs-pwm"  # the simulated /sys/class/pwm, under the state directory
 
@@ -28,7 +27,7 @@ def frequency(config: LampConfig) -> int:
 
 def simulated_pwm_tree(config: LampConfig, state_dir: Path) -> tuple[Path, Any]:
     """The fake /sys/class/pwm of a simulation: a Pi 4's PWM (``fe20c000.pwm``) as the configured chip, or pwmchip0."""
-    from device.hardware.fakes.sysfs_pwm import FakePwmSysfs
+    from device.hardware.lamp.fakes.sysfs_pwm import FakePwmSysfs
 
     root = state_dir / SIM_SYSFS_DIR
     chip = max(config.pwm_chip, 0)
@@ -43,16 +42,16 @@ def open_output(config: LampConfig, simulate: bool, pin_factory: Any, state_dir:
     """
     hz = frequency(config)
     if config.backend == "gpio":
-        return lamp_gpio.GpioPwmOutput(config.pin, hz, pin_factory)
+        return gpio.GpioPwmOutput(config.pin, hz, pin_factory)
     if config.backend == "hwpwm":
         if not simulate:
             chip = config.pwm_chip if config.pwm_chip >= 0 else find_header_chip().number
-            return lamp_hwpwm.SysfsPwmOutput(chip, config.pwm_channel, config.pin, hz)
+            return hwpwm.SysfsPwmOutput(chip, config.pwm_channel, config.pin, hz)
         root, fake = simulated_pwm_tree(config, state_dir)
         chip = config.pwm_chip if config.pwm_chip >= 0 else find_header_chip(root).number
-        return lamp_hwpwm.SysfsPwmOutput(chip, config.pwm_channel, config.pin, hz, root, fake)
+        return hwpwm.SysfsPwmOutput(chip, config.pwm_channel, config.pin, hz, root, fake)
     if not simulate:
-        return lamp_pca9685.Pca9685Output.open(config.i2c_bus, config.i2c_address, config.pca_channel, hz)
-    from device.hardware.fakes.pca9685 import FakePca9685Bus
+        return pca9685.Pca9685Output.open(config.i2c_bus, config.i2c_address, config.pca_channel, hz)
+    from device.hardware.lamp.fakes.pca9685 import FakePca9685Bus
 
-    return lamp_pca9685.Pca9685Output(FakePca9685Bus(config.i2c_address), config.i2c_address, config.pca_channel, hz)
+    return pca9685.Pca9685Output(FakePca9685Bus(config.i2c_address), config.i2c_address, config.pca_channel, hz)
