@@ -174,7 +174,7 @@ class Daemon:
         controller = Controller(config, settings, local_zone(config))
         self.pin_factory = wiring.make_pin_factory(options.simulate, state_dir)
         lamp = self._closing(wiring.build_lamp(config, options.simulate, clock, self.pin_factory, state_dir))
-        self.player = self._closing(wiring.build_player(config, options.simulate, clock, state_dir))
+        self.player = self._closing(wiring.build_player(config, options.simulate, clock, state_dir, local_zone(config)))
         self.journal = self._closing(wiring.build_journal(config, state_dir))
         # The hub holds what it hears until the worker's first state publish, so _post is safe.
         hub = self._closing(wiring.build_hub(config, options.simulate, self._post, clock, state_dir))
