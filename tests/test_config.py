@@ -27,7 +27,7 @@ BROKEN = [
         "buttons.main.pin",
         "GPIO19 (pin 35) is also used by the max98357a audio overlay (I2S LRCLK)",
     ),
-    ("[buttons.main]\npin = 4\n", "buttons.main.pin", "also used by the max98357a audio overlay (MAX98357A SD_MODE)"),
+    ("[buttons.main]\npin = 20\n", "buttons.main.pin", "also used by the max98357a audio overlay (I2S DIN)"),
     ("[buttons.main]\npin = 3\n", "buttons.main.pin", "GPIO3 (pin 5) is also used by I2C bus 1 SCL"),
     ("[lamp]\npin = 18\n", "lamp.pin", "GPIO18 (pin 12) is also used by the max98357a audio overlay (I2S BCLK)"),
     ('[device]\ntimezone = "Mars/Olympus"\n', "device.timezone", "unknown time zone"),

@@ -47,8 +47,23 @@ def test_pins_ok_when_config_txt_has_the_wirings_lines(tmp_path: Path) -> None:
 def test_pins_fail_names_the_missing_lines_on_a_fresh_pi_os(tmp_path: Path) -> None:
     [result] = system.check_pins(parse_config(""), Host(root=fake_pi(tmp_path, PI_OS_CONFIG_TXT)))
     assert result.status == "fail"
-    assert "dtparam=i2c_arm=on, dtoverlay=pwm,pin=12,func=4, dtparam=audio=off, dtoverlay=max98357a" in result.detail
+    assert (
+        "dtparam=i2c_arm=on, dtoverlay=pwm,pin=12,func=4, dtparam=audio=off, dtoverlay=max98357a,no-sdmode"
+        in result.detail
+    )
     assert "sudo make install" in result.fix
+
+
+def test_the_amplifiers_overlay_with_sdmode_counts_too_and_then_owns_gpio4(tmp_path: Path) -> None:
+    text = PI_OS_CONFIG_TXT + REFERENCE_LINES.replace(",no-sdmode", "")
+    [ok] = system.check_pins(parse_config(""), Host(root=fake_pi(tmp_path, text)))
+    assert ok.status == "ok", ok
+    [taken] = system.check_pins(parse_config("[buttons.second]\npin = 4\n"), Host(root=tmp_path))
+    assert taken.status == "fail" and "dtoverlay=max98357a (MAX98357A SD_MODE)" in taken.detail
+    other_pin = PI_OS_CONFIG_TXT + REFERENCE_LINES.replace("pin=12", "pin=18")
+    (tmp_path / "boot/firmware/config.txt").write_text(other_pin)
+    [wrong] = system.check_pins(parse_config(""), Host(root=tmp_path))
+    assert wrong.status == "fail" and "lacks dtoverlay=pwm,pin=12,func=4" in wrong.detail
 
 
 def test_pins_fail_names_both_uses_when_another_overlay_takes_a_pin(tmp_path: Path) -> None:

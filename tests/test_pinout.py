@@ -20,7 +20,7 @@ def test_the_default_config_is_the_reference_build_and_fits() -> None:
     assert config.sounds.audio_overlay == "max98357a"
     assert pinout.pin_conflicts(config) == []
     used = {pin for _, pin in pinout.configured_pins(config)} | {pin for _, pin in pinout.owned_pins(config)}
-    assert used == {12, 17, 18, 19, 20, 21, 4, 2, 3}
+    assert used == {12, 17, 18, 19, 20, 21, 2, 3}
 
 
 def test_a_pin_the_overlay_owns_is_free_without_the_overlay_and_i2c_pins_without_i2c_users() -> None:
@@ -35,15 +35,21 @@ def test_a_pin_the_overlay_owns_is_free_without_the_overlay_and_i2c_pins_without
         parse_config(no_sensors.replace("pin = 2", "pin = 3") + '[lamp]\nbackend = "pca9685"\n')
 
 
-def test_hifiberry_overlay_leaves_gpio4_free() -> None:
-    with pytest.raises(ConfigError, match="SD_MODE"):
-        parse_config("[buttons.second]\npin = 4\n")
-    assert parse_config('[buttons.second]\npin = 4\n[sounds]\naudio_overlay = "hifiberry-dac"\n').buttons.second
+def test_gpio4_stays_free_the_amplifiers_sd_pin_is_left_unconnected() -> None:
+    assert parse_config("[buttons.second]\npin = 4\n").buttons.second is not None
+    assert "dtoverlay=max98357a,no-sdmode" in pinout.boot_config_lines(parse_config(""))
+    lines = pinout.boot_config_lines(parse_config('[sounds]\naudio_overlay = "hifiberry-dac"\n'))
+    assert "dtoverlay=hifiberry-dac" in lines
 
 
 def test_boot_config_lines_follow_the_wiring() -> None:
     lines = [line for line in pinout.boot_config_lines(parse_config("")) if not line.startswith("#")]
-    assert lines == ["dtparam=i2c_arm=on", "dtoverlay=pwm,pin=12,func=4", "dtparam=audio=off", "dtoverlay=max98357a"]
+    assert lines == [
+        "dtparam=i2c_arm=on",
+        "dtoverlay=pwm,pin=12,func=4",
+        "dtparam=audio=off",
+        "dtoverlay=max98357a,no-sdmode",
+    ]
     other = parse_config(
         '[lamp]\nbackend = "hwpwm"\npin = 19\n[sounds]\naudio_overlay = "none"\n'
         '[sensors]\ntemperature = "none"\nlight = "none"\n'

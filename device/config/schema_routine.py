@@ -45,8 +45,7 @@ class SoundsConfig(Section, frozen=True):
     audio_overlay: Annotated[
         Literal["max98357a", "hifiberry-dac", "none"],
         Meta(
-            description='I2S audio overlay in config.txt (it owns GPIO18-21, max98357a GPIO4 too); "none" for USB '
-            "or HDMI sound",
+            description='I2S audio overlay in config.txt (it owns GPIO18-21); "none" for USB or HDMI sound',
             extra={"unit": ""},
         ),
     ] = "max98357a"

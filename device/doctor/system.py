@@ -35,14 +35,13 @@ def check_pins(config: Config, host: Host) -> list[Result]:
         ]
     lines = active_lines(path.read_text(errors="replace"))
     wanted = [line for line in boot_config_lines(config) if not line.startswith("#")]
-    missing = [line for line in wanted if line.replace(" ", "") not in lines]
-    ours = {f"dtoverlay={line.split('=', 1)[1].split(',')[0]}" for line in wanted if line.startswith("dtoverlay=")}
-    ours |= {"dtparam=i2c_arm"} if "dtparam=i2c_arm=on" in wanted else set()
+    missing = [line for line in wanted if not _in_force(line, lines)]
+    # Only the lamp may share its pin with a line: the PWM overlay that drives it.
     foreign = [
         (key, pin, owner)
         for key, pin in configured_pins(config)
         for owner, taken in overlay_pins(lines)
-        if taken == pin and owner.split(" ", 1)[0] not in ours
+        if taken == pin and not (key == "lamp.pin" and owner.startswith("dtoverlay=pwm"))
     ]
     if foreign:
         key, pin, owner = foreign[0]
@@ -64,6 +63,20 @@ def check_pins(config: Config, host: Host) -> list[Result]:
             )
         ]
     return [Result("pins", "ok", f"{_pins_summary(config)}; {path} has the lines they need")]
+
+
+def _in_force(wanted: str, lines: list[str]) -> bool:
+    """``wanted`` or an equivalent: the same overlay with the same pins (``dtoverlay=max98357a`` with or
+    without ``no-sdmode``; a GPIO4 it then takes is the pin check's business)."""
+    if wanted in lines or not wanted.startswith("dtoverlay="):
+        return wanted in lines
+    name, *params = wanted.removeprefix("dtoverlay=").split(",")
+    pins = {p for p in params if p.startswith("pin")}
+    for line in lines:
+        other, *other_params = line.removeprefix("dtoverlay=").split(",")
+        if line.startswith("dtoverlay=") and other == name and pins <= set(other_params):
+            return True
+    return False
 
 
 def _pins_summary(config: Config) -> str:

@@ -16,16 +16,20 @@ PHYSICAL_PIN = {
     16: 36, 26: 37, 20: 38, 21: 40,
 }  # fmt: skip
 
-# Pins each audio overlay takes for itself (dtoverlay=<name>). The MAX98357A overlay also drives the
-# amplifier's SD_MODE (shutdown) line on GPIO4 unless it is loaded with `no-sdmode`.
+# Pins each audio overlay takes for itself (dtoverlay=<name>). The MAX98357A overlay would also drive the
+# amplifier's SD_MODE line from GPIO4, but a breakout's SD pin sits on a 1 MΩ pull-up that picks the
+# (L+R)/2 mix: driven from a GPIO it selects the left channel alone. So the reference build leaves SD
+# unconnected and loads the overlay with `no-sdmode`, which leaves GPIO4 free.
 # The I2S interface takes GPIO20 (its data input) too, though an amplifier leaves it unconnected.
 I2S_PINS = {18: "I2S BCLK", 19: "I2S LRCLK", 20: "I2S DIN", 21: "I2S DOUT"}
 AUDIO_OVERLAY_PINS: dict[str, dict[int, str]] = {
-    "max98357a": {**I2S_PINS, 4: "MAX98357A SD_MODE"},
+    "max98357a": dict(I2S_PINS),
     "hifiberry-dac": dict(I2S_PINS),
     "none": {},
 }
 I2C1_PINS = {2: "I2C bus 1 SDA", 3: "I2C bus 1 SCL"}
+
+AUDIO_OVERLAY_LINES = {"max98357a": "dtoverlay=max98357a,no-sdmode", "hifiberry-dac": "dtoverlay=hifiberry-dac"}
 
 # Hardware PWM: GPIO -> (the pin's function number for the pwm overlay, PWM channel on a Pi 0-4).
 HWPWM_PINS = {12: (4, 0), 13: (4, 1), 18: (2, 0), 19: (2, 1)}
@@ -96,5 +100,5 @@ def boot_config_lines(config: Any) -> list[str]:
         ]
     overlay = config.sounds.audio_overlay
     if overlay != "none":
-        lines += [f"# I2S audio: {overlay} on GPIO18/19/21", f"dtoverlay={overlay}"]
+        lines += [f"# I2S audio: {overlay} on GPIO18/19/21", AUDIO_OVERLAY_LINES[overlay]]
     return lines

@@ -54,4 +54,9 @@ dtoverlay=dwc2,dr_mode=host
 """
 
 # What the reference build's default config needs in it.
-REFERENCE_LINES = ["dtparam=i2c_arm=on", "dtoverlay=pwm,pin=12,func=4", "dtparam=audio=off", "dtoverlay=max98357a"]
+REFERENCE_LINES = [
+    "dtparam=i2c_arm=on",
+    "dtoverlay=pwm,pin=12,func=4",
+    "dtparam=audio=off",
+    "dtoverlay=max98357a,no-sdmode",
+]
