@@ -26,9 +26,10 @@ root_args=(); [ -n "$ROOT" ] && root_args=(--root "$ROOT")
 [ -f "$SRC/pyproject.toml" ] && [ -d "$SRC/device" ] || die "run it from a checkout of Hushlight ($SRC has no device/)"
 
 # 1. Debian packages: venv, the libraries pygame's wheel needs, i2cdetect, aplay.
-say "installing Debian packages (python3-venv, libglib2.0-0, i2c-tools, alsa-utils)"
-DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-    python3-venv libglib2.0-0 i2c-tools alsa-utils >/dev/null
+packages=(python3-venv libglib2.0-0 i2c-tools alsa-utils)
+say "installing Debian packages (${packages[*]})"
+apt_install() { DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${packages[@]}" >/dev/null; }
+apt_install || { apt-get update -q >/dev/null && apt_install; } || die "apt-get could not install ${packages[*]}"
 
 # 2. The service user and its groups.
 for group in gpio i2c audio; do
@@ -43,7 +44,9 @@ else
 fi
 
 # 3. The program: a venv under /opt/hushlight, built from a copy so this checkout stays yours (no root-owned build/).
+upgrade=yes
 if [ ! -x "$ROOT$PREFIX/bin/python" ]; then
+    upgrade=no
     say "creating the virtual environment $PREFIX"
     "$PYTHON" -m venv "$ROOT$PREFIX"
 fi
@@ -56,25 +59,30 @@ say "installing Hushlight $(sed -n 's/^__version__ = "\(.*\)"/\1/p' "$SRC/device
 install -m 0644 "$SRC/README.md" "$ROOT$PREFIX/README.md"
 install -d "$ROOT$PREFIX/hardware"
 install -m 0644 "$SRC"/hardware/* "$ROOT$PREFIX/hardware/"
-install -d "$ROOT/usr/local/bin"
-ln -sfn "$PREFIX/bin/hushlight" "$ROOT/usr/local/bin/hushlight"
+# `hushlight` on everyone's PATH runs as the service user: its config, state directory and groups.
+install -D -m 0755 "$SRC/scripts/hushlight-as-service-user.sh" "$ROOT/usr/local/bin/hushlight"
 hushlight="$ROOT$PREFIX/bin/hushlight"
 
 # 4. The config: never overwrite one that is there; a newer default goes beside it.
 install -d -m 0755 "$ROOT$ETC"
 config="$ROOT$ETC/hushlight.toml"
+gid="$(grep "^$USER_NAME:" "$ROOT/etc/group" | cut -d: -f3)"
 if [ ! -e "$config" ]; then
-    install -m 0640 -g "$(grep "^$USER_NAME:" "$ROOT/etc/group" | cut -d: -f3)" "$SRC/config/hushlight.toml" "$config"
-    say "config: $ETC/hushlight.toml (from config/hushlight.toml)"
-elif ! cmp -s "$SRC/config/hushlight.toml" "$config"; then
-    install -m 0644 "$SRC/config/hushlight.toml" "$config.dist"
-    say "config: $ETC/hushlight.toml kept as it is; this version's default is beside it as hushlight.toml.dist"
+    install -m 0640 -g "$gid" "$SRC/config/hushlight.toml" "$config"
+    say "config: $ETC/hushlight.toml is the default (edit it, then run sudo make install again)"
+else
+    chgrp "$gid" "$config" && chmod 0640 "$config"  # readable by the service, and by nobody else
+    if [ "$upgrade" = no ]; then
+        say "config: $ETC/hushlight.toml (yours)"
+    elif ! cmp -s "$SRC/config/hushlight.toml" "$config"; then
+        install -m 0644 "$SRC/config/hushlight.toml" "$config.dist"
+        say "config: $ETC/hushlight.toml is yours and stays; this version's default is beside it (hushlight.toml.dist)"
+    fi
 fi
 "$hushlight" config check "$config" >/dev/null || die "fix $ETC/hushlight.toml (the message above names the key), then run sudo make install again"
 
 # 5. The state directory (systemd creates it too; the commands run before the first start need it).
-install -d -m 0750 -o "$(grep "^$USER_NAME:" "$ROOT/etc/passwd" | cut -d: -f3)" \
-    -g "$(grep "^$USER_NAME:" "$ROOT/etc/group" | cut -d: -f3)" "$ROOT$STATE"
+install -d -m 0750 -o "$(grep "^$USER_NAME:" "$ROOT/etc/passwd" | cut -d: -f3)" -g "$gid" "$ROOT$STATE"
 
 # 6. The firmware: I2C, the PWM overlay and the audio overlay the configured wiring needs.
 reboot_needed=no
@@ -94,6 +102,9 @@ if [ -f "$boot" ]; then
         say "config.txt: wrote the lines for the wiring to /boot/firmware/config.txt (backup: ${backup#"$ROOT"})"
         reboot_needed=yes
     fi
+    # Written by an earlier run since the Pi started: the reboot is still to come.
+    booted=$(($(date +%s) - $(cut -d. -f1 /proc/uptime)))
+    if [ "$(stat -c %Y "$boot")" -gt "$booted" ]; then reboot_needed=yes; fi
 else
     say "no /boot/firmware/config.txt (not Raspberry Pi OS Bookworm?): add these lines to your firmware config:"
     "$hushlight" boot-config --config "$config"
@@ -118,7 +129,7 @@ install -D -m 0644 "$SRC/systemd/hushlight.service" "$ROOT$UNIT"
 systemctl daemon-reload
 systemctl enable hushlight.service >/dev/null
 if [ "$reboot_needed" = yes ]; then
-    say "the firmware config changed: reboot (sudo reboot), and hushlight starts by itself"
+    say "/boot/firmware/config.txt changed since the Pi started: reboot (sudo reboot), and hushlight starts by itself"
 else
     systemctl restart hushlight.service || say "hushlight did not start: journalctl -u hushlight -b"
 fi

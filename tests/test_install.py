@@ -111,10 +111,12 @@ def test_install_upgrade_second_run_and_uninstall(tmp_path: Path) -> None:
         assert f"\n{line}\n" in text
     backups = sorted(boot.parent.glob("config.txt.hushlight-*.bak"))
     assert len(backups) == 1 and backups[0].read_text() == CONFIG_TXT
-    assert "reboot" in out
+    assert "sudo reboot" in out
     assert (root / "etc/asound.conf").read_text() == (REPO / "config/asound.conf").read_text()
     assert (root / "etc/modules-load.d/hushlight.conf").read_text() == "i2c-dev\n"
-    assert os.readlink(root / "usr/local/bin/hushlight") == "/opt/hushlight/bin/hushlight"
+    wrapper = root / "usr/local/bin/hushlight"  # runs as the service user, for the maker's commands
+    assert wrapper.read_text() == (REPO / "scripts/hushlight-as-service-user.sh").read_text()
+    assert os.access(wrapper, os.X_OK)
     assert (root / "opt/hushlight/README.md").exists() and (root / "opt/hushlight/hardware/README.md").exists()
     assert (root / "var/lib/hushlight").is_dir()
     log = calls(root)
@@ -130,10 +132,24 @@ def test_install_upgrade_second_run_and_uninstall(tmp_path: Path) -> None:
     assert "hushlight doctor:" in out and "config   " in out
     assert files_of(old) == before, "the checkout is left as it was (no build/, no egg-info)"
 
-    # 2. The maker edits the config, then upgrades to this checkout.
+    # The maker's own command runs as the service user: as root through runuser, else through sudo.
+    wrapper_text = wrapper.read_text()
+    assert "root) exec runuser -u hushlight --" in wrapper_text and "exec sudo -u hushlight --" in wrapper_text
+
+    # 1b. Run again before the reboot: nothing changes, and the reboot is still asked for.
+    state = {
+        p: p.read_bytes() for p in (boot, config, root / "etc/asound.conf", root / "etc/passwd", root / "etc/group")
+    }
+    out = run(old / "scripts/install.sh", env)
+    assert {p: p.read_bytes() for p in state} == state and blocks(boot.read_text()) == 1
+    assert "sudo reboot" in out and not any("restart" in c for c in calls(root))
+
+    # 2. The maker reboots (config.txt is then older than the boot), edits the config, upgrades to this checkout.
+    os.utime(boot, (0, 0))
     config.write_text(config.read_text().replace('timezone = ""', 'timezone = "Europe/Berlin"'))
     edited = config.read_text()
     out = run(REPO / "scripts/install.sh", env)
+    assert "sudo reboot" not in out
     version = subprocess.run([root / "opt/hushlight/bin/hushlight", "--version"], capture_output=True, text=True)
     assert version.stdout.strip() == "hushlight 0.1.0"
     assert config.read_text() == edited, "an edited config is never overwritten"
@@ -146,27 +162,27 @@ def test_install_upgrade_second_run_and_uninstall(tmp_path: Path) -> None:
     log = calls(root)
     assert "systemctl daemon-reload" in log and "systemctl restart hushlight.service" in log
 
-    # 3. A second run changes nothing.
-    state = {
-        p: p.read_bytes() for p in (boot, config, root / "etc/asound.conf", root / "etc/passwd", root / "etc/group")
-    }
+    # 3. A second run of this checkout changes nothing either.
+    state = {p: p.read_bytes() for p in state}
     run(REPO / "scripts/install.sh", env)
     assert {p: p.read_bytes() for p in state} == state
     assert blocks(boot.read_text()) == 1
+    assert "systemctl restart hushlight.service" in calls(root)
 
     # 4. A changed wiring rewrites only our block, with a new backup.
     config.write_text(edited.replace('audio_overlay = "max98357a"', 'audio_overlay = "none"'))
-    run(REPO / "scripts/install.sh", env)
+    out = run(REPO / "scripts/install.sh", env)
     changed = boot.read_text()
     assert blocks(changed) == 1 and "dtoverlay=max98357a" not in changed and changed.startswith(CONFIG_TXT)
-    assert len(list(boot.parent.glob("config.txt.hushlight-*.bak"))) >= 1
-    calls(root)
+    backups = sorted(boot.parent.glob("config.txt.hushlight-*.bak"))
+    assert len(backups) == 2 and backups[-1].read_text() == text
+    assert "sudo reboot" in out and not any("restart" in c for c in calls(root))
 
     # 5. Uninstall keeps the config, the journal and the user; PURGE=1 removes them.
     (root / "var/lib/hushlight/journal.db").write_text("nights")
     run(REPO / "scripts/uninstall.sh", env)
     assert not (root / "opt/hushlight").exists() and not (root / "etc/systemd/system/hushlight.service").exists()
-    assert not (root / "usr/local/bin/hushlight").is_symlink() and not (root / "etc/asound.conf").exists()
+    assert not (root / "usr/local/bin/hushlight").exists() and not (root / "etc/asound.conf").exists()
     assert boot.read_text().rstrip("\n") == CONFIG_TXT.rstrip("\n")
     assert config.exists() and (root / "var/lib/hushlight/journal.db").exists()
     assert "hushlight:" in (root / "etc/passwd").read_text()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -30,7 +31,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
     path = config_path(args.config)
     logging.basicConfig(level=logging.ERROR, force=True)  # the checks' own lines are the output
-    results = run_checks(Host(simulate=args.simulate, config_path=path), args.state_dir)
+    # HUSHLIGHT_ROOT: the installer's throwaway root in tests (and an image being prepared): look there.
+    root = Path(os.environ.get("HUSHLIGHT_ROOT") or "/")
+    results = run_checks(Host(root=root, simulate=args.simulate, config_path=path), args.state_dir)
     print(as_json(results, path) if args.json else as_text(results))
     return 1 if any(r.status == "fail" for r in results) else 0
 
@@ -61,7 +64,8 @@ def check_config(path: Path | None) -> tuple[Config, Result]:
 def run_checks(host: Host, state_dir: Path | None = None) -> list[Result]:
     """Every check in order; a broken config leaves the others on the defaults."""
     config, result = check_config(host.config_path)
-    state = state_dir or config.device.state_dir
+    configured = config.device.state_dir
+    state = state_dir or (host.root / configured.relative_to("/") if configured.is_absolute() else configured)
     results = [result, *system.check_pins(config, host)]
     results += [
         hardware.check_i2c(config, host),
