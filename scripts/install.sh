@@ -135,7 +135,11 @@ else
 fi
 
 # 9. What works and what does not, as the service user sees it.
-say "hushlight doctor:"
+if [ "$reboot_needed" = yes ]; then
+    say "hushlight doctor (before the reboot the I2C, GPIO, PWM and audio checks cannot pass yet):"
+else
+    say "hushlight doctor:"
+fi
 if runuser -u "$USER_NAME" -- "$hushlight" doctor --config "$config"; then
     say "done: every check passed"
 elif [ "$reboot_needed" = yes ]; then

@@ -104,7 +104,7 @@ def _pwm_result(lamp: Any, root: Path) -> Result:
     except StopIteration:
         return Result("pwm", "fail", f"{root}/pwmchip{lamp.pwm_chip} not found ([lamp] pwm_chip)", fix)
     except HushlightError as exc:
-        return Result("pwm", "fail", str(exc).removeprefix("lamp: "), fix)
+        return Result("pwm", "fail", str(exc).removeprefix("lamp: ").split(": enable", 1)[0], fix)
     try:
         channel = channel_for_pin(lamp.pin, chip.channels) if lamp.pwm_channel < 0 else lamp.pwm_channel
     except HushlightError as exc:
