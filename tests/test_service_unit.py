@@ -161,3 +161,27 @@ def test_started_elsewhere_the_daemon_points_lgpio_at_its_state_directory(servic
     assert result["lgpio"] is True and pipes(state)
     assert result["cwd"] == "/"  # lgpio changed into $LG_WD; the caller's directory is restored
     assert ".lgd-nfy" not in str(result["error"])
+
+
+def test_the_daemon_itself_as_the_service_user_in_the_units_directory(service_user, tmp_path: Path) -> None:
+    """`hushlight run` as the unit runs it (no --simulate): lgpio loads from the working directory and the
+    daemon gets as far as gpiozero's real factory selection; off a Pi it then stops with one clear line."""
+    if Path("/proc/device-tree/model").exists():
+        pytest.skip("on a Pi the daemon would start and run: this checks the path up to the pin factory elsewhere")
+    prefix, state = service_user
+    config = state / "hushlight.toml"
+    config.write_text("[mqtt]\nenabled = false\n")
+    os.chown(config, os.stat(state).st_uid, os.stat(state).st_gid)
+    env = {**unit_environment(), "SDL_AUDIODRIVER": "dummy"}
+    done = subprocess.run(
+        [*prefix, sys.executable, "-m", "device", "run", "--config", str(config), "--state-dir", str(state)],
+        cwd=str(state),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert pipes(state), "lgpio made its notification pipe in the working directory"
+    assert done.returncode == 1
+    assert "hushlight cannot start: no GPIO pin factory works (lgpio: unable to locate Pi revision" in done.stderr
+    assert ".lgd-nfy" not in done.stderr and "Traceback" not in done.stderr

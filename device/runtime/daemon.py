@@ -27,6 +27,7 @@ from device.core.controller import SHUTDOWN_FADE, Controller, settings_from_conf
 from device.core.record import SessionRecord
 from device.core.schedule import clean_overrides
 from device.core.state import Settings
+from device.errors import HardwareError
 from device.hardware.buttons import BedsideButtons
 from device.persist import JsonStateFile
 from device.runtime import wiring
@@ -139,7 +140,14 @@ _Closable = TypeVar("_Closable", bound=_HasClose)
 
 
 def run_daemon(config: Config, options: RunOptions) -> int:
-    return Daemon(config, options).run()
+    """Build the device and run it; a part that cannot start at all (no GPIO, no PWM chip) is one log line
+    and exit 1, which systemd answers with a restart a few seconds later (the overlay may still be loading)."""
+    try:
+        daemon = Daemon(config, options)
+    except HardwareError as exc:
+        log.error("hushlight cannot start: %s", exc)
+        return 1
+    return daemon.run()
 
 
 class Daemon:
