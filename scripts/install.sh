@@ -112,8 +112,7 @@ fi
 install -d "$ROOT/etc/modules-load.d"
 printf 'i2c-dev\n' >"$ROOT/etc/modules-load.d/hushlight.conf"
 
-# 7. ALSA for the MAX98357A: the amplifier as the default device, shared (dmix) so `hushlight doctor` and
-#    `speaker-test` can play while the daemon holds it; the daemon keeps it open at night (no pops).
+# 7. ALSA for the MAX98357A: the amplifier as the default device (the daemon keeps it open at night: no pops).
 overlay="$("$hushlight" boot-config --config "$config" | sed -n 's/^dtoverlay=\(max98357a\).*/\1/p')"
 if [ "$overlay" = max98357a ]; then
     asound="$ROOT/etc/asound.conf"
