@@ -13,6 +13,7 @@ import os
 import signal
 import socket
 import threading
+import time
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from device.core.controller import SHUTDOWN_FADE, Controller, settings_from_conf
 from device.core.record import SessionRecord
 from device.core.schedule import clean_overrides
 from device.core.state import Settings
+from device.errors import HardwareError
 from device.hardware.buttons import BedsideButtons
 from device.persist import JsonStateFile
 from device.runtime import wiring
@@ -102,6 +104,16 @@ class Notifier:
         self.address = os.environ.get("NOTIFY_SOCKET", "")
         usec = os.environ.get("WATCHDOG_USEC", "")
         self.watchdog_interval = int(usec) / 1e6 if usec.isdigit() else None
+        self._last_ping = -math.inf
+
+    def watchdog(self) -> None:
+        """WATCHDOG=1, called by the worker each time round its loop; at most a few times per interval."""
+        if self.watchdog_interval is None:
+            return
+        now = time.monotonic()
+        if now - self._last_ping >= self.watchdog_interval / 4:
+            self._last_ping = now
+            self.send("WATCHDOG=1")
 
     def send(self, message: str) -> None:
         if not self.address:
@@ -126,7 +138,10 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 
 def run_daemon(config: Config, options: RunOptions) -> int:
-    """Build the daemon and run it; a stop signal during start-up stops it cleanly once it runs."""
+    """Build the daemon and run it; a stop signal during start-up stops it cleanly once it runs.
+
+    A part that cannot start at all (no GPIO, no PWM chip) is one log line and exit 1, which systemd
+    answers with a restart a few seconds later (the overlay may still be loading)."""
     early: list[str] = []
 
     def during_start(signum: int, frame: FrameType | None) -> None:
@@ -134,7 +149,12 @@ def run_daemon(config: Config, options: RunOptions) -> int:
 
     previous = {sig: signal.signal(sig, during_start) for sig in STOP_SIGNALS}
     try:
-        return Daemon(config, options).run(early)
+        try:
+            daemon = Daemon(config, options)
+        except HardwareError as exc:
+            log.error("hushlight cannot start: %s", exc)
+            return 1
+        return daemon.run(early)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -170,9 +190,9 @@ class Daemon:
         settings, settings_file = load_settings(config, state_dir)
         self.stored_session, session_file = load_session(state_dir)
         controller = Controller(config, settings, local_zone(config))
-        self.pin_factory = wiring.make_pin_factory(options.simulate)
+        self.pin_factory = wiring.make_pin_factory(options.simulate, state_dir)
         lamp = self._closing(wiring.build_lamp(config, options.simulate, clock, self.pin_factory, state_dir))
-        self.player = self._closing(wiring.build_player(config, options.simulate, clock, state_dir))
+        self.player = self._closing(wiring.build_player(config, options.simulate, clock, state_dir, local_zone(config)))
         self.journal = self._closing(wiring.build_journal(config, state_dir))
         # The hub holds what it hears until the worker's first state publish, so _post is safe.
         hub = self._closing(wiring.build_hub(config, options.simulate, self._post, clock, state_dir))
@@ -182,7 +202,7 @@ class Daemon:
             Adapters(lamp, self.player, hub, self.journal),
             clock,
             settings_file,
-            lambda: self.notifier.send("WATCHDOG=1"),
+            self.notifier.watchdog,  # from the worker's loop only: a hung worker stops the pings
             30.0 if watchdog is None else min(30.0, watchdog / 3),
             session_file=session_file,
         )
@@ -224,10 +244,11 @@ class Daemon:
         thread = threading.Thread(target=self.worker.run, name="hushlight-worker", daemon=True)
         if self.sim_clock is not None:
             self.sim_clock.release()
-        thread.start()
         mode = f"simulation at {self.options.speed:g}x" if self.options.simulate else "hardware"
         log.info("hushlight ready (%s, device %s, state in %s)", mode, self.config.device.id, self.options.state_dir)
-        self.notifier.send("READY=1")
+        # The config, the lamp, the player, the hub and the inputs are up; the worker's pings come after this.
+        self.notifier.send(f"READY=1\nSTATUS=running ({mode})")
+        thread.start()
         try:
             thread.join()  # interrupted by signals on POSIX: the handlers run, then the join goes on
         finally:
