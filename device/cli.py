@@ -28,6 +28,7 @@ COMMAND_MODULES: list[str] = [
     "device.journal.cli",
     "device.audio.commands",
     "device.plan_cli",
+    "device.web.cli",
 ]
 
 log = logging.getLogger("hushlight")

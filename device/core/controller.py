@@ -26,6 +26,7 @@ from device.core.routine import TIMERS as ROUTINE_TIMERS
 from device.core.routine import Routine
 from device.core.schedule import iso
 from device.core.settings_actions import SettingsActions
+from device.core.sound_actions import PREVIEW_TIMER, SoundActions
 from device.core.state import DeviceState, SessionState, Settings
 
 MIN_SESSION = 60.0  # s, the shortest session a late start may leave
@@ -56,6 +57,7 @@ class Controller:
         self.lamp = LampActions(self)
         self.experiment = Experiment(self)
         self.settings_actions = SettingsActions(self)
+        self.sound_actions = SoundActions(self)
         timing = GestureTiming(
             debounce=config.buttons.debounce_ms / 1000,
             double_window=config.buttons.double_press_ms / 1000,
@@ -75,6 +77,7 @@ class Controller:
             "good_night": self._good_night,
             **self.lamp.actions(),  # lamp_toggle, lamp, lamp_effect
             **self.settings_actions.actions(),  # volume_*, session_minutes, rate
+            **self.sound_actions.actions(),  # preview, preview_stop, pin, never, blink
             "rescan_triggers": lambda now, value, source: [fx.RescanTriggers()],
             "none": lambda now, value, source: [],
             **routine_actions(self.routine),  # skip_tonight, tonight_sleep, day_sleep, day_wake, dates_off, routine
@@ -218,6 +221,7 @@ class Controller:
         ends_at = max(now + MIN_SESSION, start + 60.0 * (minutes or self.state.settings.session_minutes))
         length = ends_at - now
         sounds, lamp = self.config.sounds, self.config.lamp
+        self.state.preview = ""  # the session takes the speaker over
         self.state.session = SessionState(
             active=True, trigger=trigger, started_by=source, started_at=now, ends_at=ends_at
         )
@@ -303,7 +307,7 @@ class Controller:
         if not after:
             pick = self.experiment.pick("trigger")
             return pick.value if pick is not None else ""
-        excluded = set(self.config.sounds.exclude) | set(self.state.broken_triggers)
+        excluded = {*self.config.sounds.exclude, *self.state.settings.never, *self.state.broken_triggers}
         names = [t for t in self.state.triggers if t not in excluded]
         if not names:
             return ""
@@ -355,6 +359,8 @@ class Controller:
         if name in ROUTINE_TIMERS:
             return self.routine.timer_due(name, when, now)
         session = self.state.session
+        if name == PREVIEW_TIMER:
+            return self.sound_actions.preview_due(now)
         if name == "lamp_effect_end":
             self.state.lamp.effect = "none"
             return self.routine.breathe_ended(now)

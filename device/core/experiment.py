@@ -43,7 +43,7 @@ class Experiment:
                 self.ctl.rng,
                 journal.policy,
                 pinned=settings.trigger,
-                excluded=(*config.sounds.exclude, *state.broken_triggers),
+                excluded=(*config.sounds.exclude, *settings.never, *state.broken_triggers),
                 last=settings.last_trigger,
             )
         if dimension == "session_minutes":

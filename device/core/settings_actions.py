@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 VOLUME_STEP = 5.0  # % a press of volume up / down
 
 
+def rating_night(now: float, tz: dt.tzinfo) -> str:
+    """The night a rating given at ``now`` is for: the evening 12 hours back."""
+    return (dt.datetime.fromtimestamp(now, tz) - dt.timedelta(hours=12)).date().isoformat()
+
+
 class SettingsActions:
     def __init__(self, controller: Controller) -> None:
         self.ctl = controller
@@ -71,7 +76,7 @@ class SettingsActions:
         if rating not in ("good", "bad"):
             return [fx.RejectCommand("rate", f"rating must be 'good' or 'bad', not {rating!r}")]
         self.ctl.state.last_rating = rating
-        night = (dt.datetime.fromtimestamp(now, self.ctl.tz) - dt.timedelta(hours=12)).date().isoformat()
+        night = rating_night(now, self.ctl.tz)
         return [
             fx.LampBlink(1 if rating == "good" else 2),
             fx.JournalRecord("rating", {"night": night, "rating": rating, "source": source, "at": now}),

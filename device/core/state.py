@@ -23,6 +23,7 @@ class Settings:
     day_sleep: dict[str, str] = field(default_factory=dict)  # weekday -> "HH:MM" | "off"
     day_wake: dict[str, str] = field(default_factory=dict)  # weekday -> "HH:MM" | "off" (the sunrise's wake time)
     dates_off: list[str] = field(default_factory=list)  # ISO dates, on top of [routine] dates_off
+    never: list[str] = field(default_factory=list)  # triggers never chosen, on top of [sounds] exclude
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -137,6 +138,7 @@ class DeviceState:
     hub_connected: bool = False
     shutting_down: bool = False
     last_rating: str = ""
+    preview: str = ""  # the trigger a 15 s preview is playing
     # Rated nights per experiment dimension and option, (good, bad): see events.JournalStats.
     rating_counts: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
     favourite_trigger: str = ""
@@ -180,7 +182,9 @@ class DeviceState:
             "triggers": list(self.triggers),
             "broken_triggers": list(self.broken_triggers),
             "faults": dict(self.faults),
+            "hub": {"connected": self.hub_connected},
             "last_rating": self.last_rating,
+            "preview": self.preview,
             "journal": {
                 "favourite_trigger": self.favourite_trigger,
                 "routine_streak": self.routine_streak,

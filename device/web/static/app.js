@@ -1,0 +1,535 @@
+// Hushlight's page: no framework, no build step. The device sends its state as server-sent events;
+// every control sends one command (the hub's command names) and shows what it asked for at once.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+const SCREENS = ["tonight", "week", "sounds", "journal", "status"];
+let state = {};
+let week = {};
+let me = {};
+let stream = null;
+let soundsKey = "";
+let fadeEnds = 0; // when the lamp's fade ends, by this browser's clock
+let calendarMonth = new Date();
+calendarMonth.setDate(1);
+
+// -- talking to the device -------------------------------------------------------------
+
+async function api(path, body, headers) {
+  const options = { credentials: "same-origin", headers: headers || {} };
+  if (body !== undefined) {
+    options.method = "POST";
+    if (!(body instanceof Blob)) {
+      options.headers["Content-Type"] = "application/json";
+      body = JSON.stringify(body);
+    }
+    options.body = body;
+  }
+  const response = await fetch(path, options);
+  const data = await response.json().catch(() => ({}));
+  if (response.status === 401 && path !== "/api/signin/password") {
+    signedOut();
+  }
+  if (!response.ok) {
+    throw new Error(data.error || `the device answered ${response.status}`);
+  }
+  return data;
+}
+
+function notice(text) {
+  $("notice").textContent = text || "";
+}
+
+async function send(command, payload) {
+  try {
+    await api("/api/command", { command, payload: payload === undefined ? "" : payload });
+    notice("");
+  } catch (error) {
+    notice(error.message);
+  }
+}
+
+// -- signing in ------------------------------------------------------------------------
+
+async function start() {
+  me = await api("/api/me").catch(() => ({}));
+  if (me.device) $("device-name").textContent = me.device;
+  if (me.signed_in) signedIn();
+  else signedOut();
+}
+
+function signedOut() {
+  if (stream) stream.close();
+  stream = null;
+  $("tabs").hidden = true;
+  SCREENS.forEach((s) => ($(s).hidden = true));
+  $("signin").hidden = false;
+  $("signin-password").hidden = !me.password;
+  $("signin-wait").textContent = me.simulated ? "Simulation: press l in the terminal panel for a long press." : "";
+}
+
+function signedIn() {
+  $("signin").hidden = true;
+  $("tabs").hidden = false;
+  connect();
+  route();
+}
+
+$("signin-button").addEventListener("click", async () => {
+  const button = $("signin-button");
+  button.disabled = true;
+  $("signin-wait").textContent = "Now press and hold the bedside button (within 60 s)…";
+  try {
+    await api("/api/signin/button", {});
+    $("signin-wait").textContent = "";
+    signedIn();
+  } catch (error) {
+    $("signin-wait").textContent = error.message;
+  } finally {
+    button.disabled = false;
+  }
+});
+
+$("signin-password").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  try {
+    await api("/api/signin/password", { password: $("password").value });
+    $("password").value = "";
+    $("signin-wait").textContent = "";
+    signedIn();
+  } catch (error) {
+    $("signin-wait").textContent = error.message;
+  }
+});
+
+$("signout").addEventListener("click", async () => {
+  await api("/api/signout", {}).catch(() => {});
+  me.signed_in = false;
+  signedOut();
+});
+
+// -- live state ------------------------------------------------------------------------
+
+function connect() {
+  if (stream) return;
+  stream = new EventSource("/api/stream");
+  stream.onmessage = (message) => {
+    const data = JSON.parse(message.data);
+    state = data.state;
+    week = data.week;
+    fadeEnds = Date.now() + 1000 * (state.lamp.fade_remaining || 0);
+    render();
+  };
+  stream.onerror = () => notice("Reconnecting to the device…");
+  stream.onopen = () => notice("");
+}
+
+function route() {
+  if ($("tabs").hidden) return;
+  const screen = SCREENS.includes(location.hash.slice(1)) ? location.hash.slice(1) : "tonight";
+  SCREENS.forEach((s) => ($(s).hidden = s !== screen));
+  document.querySelectorAll("#tabs a").forEach((a) => {
+    if (a.dataset.screen === screen) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  });
+  if (screen === "journal") loadJournal();
+  if (screen === "status") loadStatus();
+  if (screen === "sounds") loadSounds();
+}
+window.addEventListener("hashchange", route);
+
+function setValue(element, value) {
+  if (document.activeElement !== element) element.value = value;
+}
+
+function clock(iso) {
+  if (!iso) return "";
+  const when = new Date(iso);
+  return when.toLocaleString([], { weekday: "short", hour: "2-digit", minute: "2-digit", hour12: false });
+}
+
+function render() {
+  renderTonight();
+  renderWeek();
+  const key = JSON.stringify([state.triggers, state.broken_triggers, state.settings.trigger, state.settings.never]);
+  if (key !== soundsKey && !$("sounds").hidden) loadSounds();
+  soundsKey = key;
+}
+
+function renderTonight() {
+  const routine = state.routine || {};
+  const session = state.session || {};
+  const lamp = state.lamp || {};
+  const settings = state.settings || {};
+  $("next-winddown").textContent = routine.next_winddown
+    ? `Starts ${clock(routine.next_winddown)}`
+    : routine.enabled ? "No wind-down planned" : "The routine is off";
+  $("next-sleep").textContent = routine.next_sleep ? `Sleep at ${clock(routine.next_sleep)}` : "";
+  $("skip-tonight").setAttribute("aria-pressed", String(!!routine.tonight_skipped));
+  $("skip-tonight").textContent = routine.tonight_skipped ? "Skipped tonight (undo)" : "Skip tonight";
+  if (routine.tonight_sleep && routine.tonight_sleep !== "off") setValue($("tonight-time"), routine.tonight_sleep);
+  if (session.active) {
+    const minutes = Math.ceil((session.remaining || 0) / 60);
+    $("session-line").textContent = `Playing ${session.trigger}, ${minutes} min left`;
+  } else {
+    $("session-line").textContent = state.preview ? `Previewing ${state.preview}` : "No session";
+  }
+  $("session-toggle").textContent = session.active ? "Stop the session" : "Start a session now";
+  $("next-trigger").disabled = !session.active;
+  const playing = session.trigger || "";
+  $("pin-playing").disabled = !playing;
+  $("pin-playing").setAttribute("aria-pressed", String(!!playing && settings.trigger === playing));
+  setValue($("volume"), settings.volume);
+  $("volume-out").textContent = `${Math.round(settings.volume)} %`;
+  const on = lamp.target > 0;
+  $("lamp-toggle").setAttribute("aria-pressed", String(on));
+  $("lamp-toggle").textContent = on ? "Lamp off" : "Lamp on";
+  $("lamp-breathe").setAttribute("aria-pressed", String(lamp.effect === "breathe"));
+  if (on) setValue($("brightness"), Math.round(lamp.target));
+  $("brightness-out").textContent = on ? `${Math.round(lamp.target)} %` : "off";
+  const fading = fadeEnds > Date.now();
+  $("lamp-now").textContent = fading ? `Fading to ${Math.round(lamp.target)} % (now ${Math.round(lamp.level)} %)` : "";
+  if (fading) setTimeout(renderTonight, fadeEnds - Date.now() + 50);
+  renderRoom(state.room || {});
+}
+
+function renderRoom(room) {
+  const show = (value, digits, unit) => (value === null || value === undefined ? "–" : `${value.toFixed(digits)} ${unit}`);
+  $("room-temp").textContent = show(room.temperature_c, 1, "°C");
+  $("room-humidity").textContent = show(room.humidity, 0, "%");
+  $("room-lux").textContent = show(room.lux, 0, "lx");
+  const reasons = room.not_ready || [];
+  $("room-ready").textContent = reasons.length ? `Not ready: ${reasons.join(", ").replaceAll("_", " ")}` : "The room is ready.";
+}
+
+// -- controls on Tonight ----------------------------------------------------------------
+
+$("skip-tonight").addEventListener("click", () => {
+  const skip = $("skip-tonight").getAttribute("aria-pressed") !== "true";
+  $("skip-tonight").setAttribute("aria-pressed", String(skip));
+  send("skip_tonight/set", skip ? "ON" : "OFF");
+});
+$("tonight-time").addEventListener("change", (e) => e.target.value && send("tonight_sleep/set", e.target.value));
+$("session-toggle").addEventListener("click", () => send("session/set", state.session && state.session.active ? "OFF" : "ON"));
+$("next-trigger").addEventListener("click", () => send("next_trigger/set", "PRESS"));
+$("pin-playing").addEventListener("click", () => {
+  const pinned = $("pin-playing").getAttribute("aria-pressed") === "true";
+  send("pin/set", pinned ? "" : state.session.trigger);
+});
+$("volume").addEventListener("input", (e) => ($("volume-out").textContent = `${e.target.value} %`));
+$("volume").addEventListener("change", (e) => send("volume/set", e.target.value));
+$("lamp-toggle").addEventListener("click", () => send("lamp/set", state.lamp.target > 0 ? "OFF" : "ON"));
+$("lamp-breathe").addEventListener("click", () => {
+  const breathing = state.lamp.effect === "breathe";
+  send("lamp/set", breathing ? { state: "ON", effect: "none" } : { state: "ON", effect: "breathe" });
+});
+$("brightness").addEventListener("input", (e) => ($("brightness-out").textContent = `${e.target.value} %`));
+$("brightness").addEventListener("change", (e) => send("lamp/set", { state: "ON", level: Number(e.target.value) }));
+
+// -- the week ---------------------------------------------------------------------------
+
+function timeCell(day, kind, value) {
+  const cell = document.createElement("td");
+  const pair = document.createElement("div");
+  pair.className = "pair";
+  const input = document.createElement("input");
+  input.type = "time";
+  input.id = `${kind}-${day}`;
+  input.setAttribute("aria-label", `${day} ${kind} time`);
+  const off = document.createElement("input");
+  off.type = "checkbox";
+  off.id = `${kind}-${day}-off`;
+  const label = document.createElement("label");
+  label.className = "inline";
+  label.append(off, "off");
+  input.value = value === "off" ? "" : value;
+  off.checked = value === "off";
+  input.addEventListener("change", () => {
+    if (input.value) {
+      off.checked = false;
+      send(`${kind}/${day}/set`, input.value);
+    }
+  });
+  off.addEventListener("change", () => {
+    if (off.checked) send(`${kind}/${day}/set`, "off");
+    else if (input.value) send(`${kind}/${day}/set`, input.value);
+  });
+  pair.append(input, label);
+  cell.append(pair);
+  return cell;
+}
+
+function renderWeek() {
+  const body = $("days");
+  if (!week.days) return;
+  if (body.contains(document.activeElement)) return; // do not move what the user is editing
+  body.replaceChildren(
+    ...week.days.map((d) => {
+      const row = document.createElement("tr");
+      const name = document.createElement("th");
+      name.scope = "row";
+      name.textContent = d.day[0].toUpperCase() + d.day.slice(1, 3);
+      row.append(name, timeCell(d.day, "sleep", d.sleep), timeCell(d.day, "wake", d.wake));
+      return row;
+    })
+  );
+  const minutes = $("session-minutes");
+  minutes.min = week.min_session_minutes;
+  minutes.max = week.max_session_minutes;
+  setValue(minutes, week.session_minutes);
+  $("routine-lengths").textContent =
+    `The session ends ${week.ends_before_sleep_minutes} min before sleep; the sunrise lasts ${week.sunrise_minutes} min ` +
+    "(both set in the config file).";
+  renderCalendar();
+}
+$("session-minutes").addEventListener("change", (e) => send("session_minutes/set", e.target.value));
+
+function isoDate(date) {
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
+function renderCalendar() {
+  const grid = $("calendar");
+  const month = calendarMonth;
+  $("cal-month").textContent = month.toLocaleDateString([], { month: "long", year: "numeric" });
+  const cells = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"].map((d) => {
+    const head = document.createElement("div");
+    head.className = "dow";
+    head.textContent = d;
+    return head;
+  });
+  const lead = (month.getDay() + 6) % 7;
+  for (let i = 0; i < lead; i++) cells.push(document.createElement("div"));
+  const days = new Date(month.getFullYear(), month.getMonth() + 1, 0).getDate();
+  const chosen = new Set(week.dates_off || []);
+  const fixed = new Set(week.config_dates_off || []);
+  for (let day = 1; day <= days; day++) {
+    const date = isoDate(new Date(month.getFullYear(), month.getMonth(), day));
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = day;
+    button.dataset.date = date;
+    button.setAttribute("aria-pressed", String(chosen.has(date) || fixed.has(date)));
+    if (chosen.has(date)) button.className = "off";
+    if (fixed.has(date)) {
+      button.className = "fixed";
+      button.disabled = true;
+      button.title = "set in the config file";
+    }
+    button.addEventListener("click", () => {
+      const next = new Set(week.dates_off || []);
+      if (next.has(date)) next.delete(date);
+      else next.add(date);
+      week.dates_off = [...next].sort();
+      renderCalendar();
+      send("dates_off/set", week.dates_off);
+    });
+    cells.push(button);
+  }
+  grid.replaceChildren(...cells);
+}
+$("cal-prev").addEventListener("click", () => {
+  calendarMonth.setMonth(calendarMonth.getMonth() - 1);
+  renderCalendar();
+});
+$("cal-next").addEventListener("click", () => {
+  calendarMonth.setMonth(calendarMonth.getMonth() + 1);
+  renderCalendar();
+});
+
+// -- sounds -----------------------------------------------------------------------------
+
+function button(text, onClick, pressed) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.textContent = text;
+  if (pressed !== undefined) b.setAttribute("aria-pressed", String(pressed));
+  b.addEventListener("click", onClick);
+  return b;
+}
+
+async function loadSounds() {
+  let data;
+  try {
+    data = await api("/api/sounds");
+  } catch (error) {
+    return notice(error.message);
+  }
+  $("upload-limit").textContent = data.max_upload_mb;
+  $("sound-list").replaceChildren(
+    ...data.sounds.map((s) => {
+      const item = document.createElement("li");
+      item.dataset.name = s.name;
+      const name = document.createElement("span");
+      name.className = "name";
+      name.textContent = s.name;
+      item.append(name);
+      const badges = [s.builtin ? "built-in" : "yours", s.broken ? "unreadable" : "", s.pinned ? "pinned" : "", s.never ? "never" : ""];
+      badges.filter(Boolean).forEach((b) => {
+        const badge = document.createElement("span");
+        badge.className = "badge";
+        badge.textContent = b;
+        item.append(badge);
+      });
+      const row = document.createElement("div");
+      row.className = "row";
+      if (s.playable) {
+        row.append(
+          button("Preview 15 s", () => send("preview/set", s.name)),
+          button("Pin", () => send("pin/set", s.pinned ? "" : s.name), s.pinned),
+          button("Never", () => send("never/set", { trigger: s.name, never: !s.never }), s.never)
+        );
+      }
+      if (!s.builtin) row.append(button("Remove", () => removeSound(s.name)));
+      item.append(row);
+      return item;
+    })
+  );
+}
+
+async function removeSound(name) {
+  if (!confirm(`Remove the recording ${name}?`)) return;
+  try {
+    await api("/api/sounds/remove", { name });
+    notice(`${name} removed`);
+  } catch (error) {
+    notice(error.message);
+  }
+}
+
+$("upload").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const file = $("upload-file").files[0];
+  if (!file) return;
+  notice(`Uploading ${file.name}…`);
+  try {
+    const data = await api("/api/sounds/upload", file, { "Content-Type": "application/octet-stream", "X-Filename": file.name });
+    notice(`${data.name} added: it is checked and listed in a moment`);
+    $("upload-file").value = "";
+  } catch (error) {
+    notice(error.message);
+  }
+});
+
+// -- journal ----------------------------------------------------------------------------
+
+const SVG = "http://www.w3.org/2000/svg";
+function svg(tag, attrs, text) {
+  const node = document.createElementNS(SVG, tag);
+  Object.entries(attrs || {}).forEach(([k, v]) => node.setAttribute(k, v));
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function chart(id, label, draw) {
+  const root = svg("svg", { viewBox: "0 0 320 140", role: "img", "aria-label": label });
+  draw(root);
+  $(id).replaceChildren(root);
+}
+
+function drawTriggers(rows) {
+  chart("chart-triggers", "Good and bad nights per sound", (root) => {
+    if (!rows.length) return root.append(svg("text", { x: 10, y: 70 }, "No rated nights yet"));
+    const most = Math.max(1, ...rows.map((r) => r.good + r.bad));
+    const height = Math.min(22, 130 / rows.length);
+    rows.forEach((r, i) => {
+      const y = 5 + i * height;
+      root.append(svg("text", { x: 0, y: y + height * 0.7 }, r.name));
+      root.append(svg("rect", { x: 100, y, width: (200 * r.good) / most, height: height - 4, fill: "#d9894a" }));
+      root.append(svg("rect", { x: 100 + (200 * r.good) / most, y, width: (200 * r.bad) / most, height: height - 4, fill: "#6b4a34" }));
+    });
+  });
+}
+
+function drawPoints(id, label, points, low, high, format, band) {
+  chart(id, label, (root) => {
+    if (!points.length) return root.append(svg("text", { x: 10, y: 70 }, "No nights yet"));
+    const min = Math.min(low, ...points.map((p) => p.v));
+    const max = Math.max(high, ...points.map((p) => p.v));
+    const y = (v) => 125 - ((v - min) / Math.max(1e-9, max - min)) * 115;
+    const x = (i) => 40 + (i * 270) / Math.max(1, points.length - 1);
+    if (band) root.append(svg("rect", { x: 40, y: y(band[1]), width: 270, height: y(band[0]) - y(band[1]), fill: "#2e2419" }));
+    root.append(svg("text", { x: 0, y: y(max) + 4 }, format(max)), svg("text", { x: 0, y: y(min) }, format(min)));
+    points.forEach((p, i) => root.append(svg("circle", { cx: x(i), cy: y(p.v), r: 4, fill: "#d9894a" }, undefined)));
+  });
+}
+
+function hhmm(minutes) {
+  const m = Math.round(minutes) % 1440;
+  return `${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`;
+}
+
+async function loadJournal() {
+  let data;
+  try {
+    data = await api("/api/journal");
+  } catch (error) {
+    return notice(error.message);
+  }
+  const s = data.summary;
+  $("summary").textContent = data.problem ||
+    (s.nights ? `${s.nights} nights with a session, ${s.rated} rated. ${s.bedtime_mean ? `Bedtime about ${s.bedtime_mean}. ` : ""}${s.advice || ""}` : "No nights yet.");
+  const rated = data.nights.some((n) => n.night === data.last_night && n.rating);
+  $("rate-card").hidden = rated || !data.last_night;
+  $("nights").replaceChildren(
+    ...data.nights.map((n) => {
+      const row = document.createElement("tr");
+      const main = n.sessions[0] || {};
+      [n.night, n.trigger || "–", main.actual_min ? `${main.actual_min} min` : "–", n.rating || "not rated"].forEach((text) => {
+        const cell = document.createElement("td");
+        cell.textContent = text;
+        row.append(cell);
+      });
+      return row;
+    })
+  );
+  const charts = data.charts;
+  drawTriggers(charts.triggers);
+  const bedtimes = charts.bedtimes.map((b) => ({ v: b.minutes }));
+  drawPoints("chart-bedtimes", "Session start per night", bedtimes, 1260, 1380, hhmm);
+  const temperatures = charts.temperatures.map((t) => ({ v: t.c }));
+  drawPoints("chart-temperatures", "Room temperature at session start", temperatures, charts.comfort[0], charts.comfort[1], (v) => `${v.toFixed(0)}°`, charts.comfort);
+}
+
+async function rate(rating) {
+  await send("rate/set", rating);
+  $("rate-card").hidden = true;
+  // The journal writes in batches of a couple of seconds: look again a few times, then stop.
+  for (let i = 0; i < 5; i++) {
+    await new Promise((done) => setTimeout(done, 1500));
+    await loadJournal();
+    if ($("rate-card").hidden) break;
+  }
+}
+$("rate-good").addEventListener("click", () => rate("good"));
+$("rate-bad").addEventListener("click", () => rate("bad"));
+
+// -- status -----------------------------------------------------------------------------
+
+async function loadStatus() {
+  let data;
+  try {
+    data = await api("/api/status");
+  } catch (error) {
+    return notice(error.message);
+  }
+  const hub = data.hub.enabled ? `${data.hub.connected ? "connected to" : "not connected to"} ${data.hub.broker}` : "off";
+  const faults = Object.entries(data.faults).map(([k, v]) => `${k}: ${v}`).join("; ") || "none";
+  const items = [
+    ["Hub", hub],
+    ["Sensors", `${data.sensors.temperature} / ${data.sensors.light}; reading ${data.sensors.reading.join(", ").replaceAll("_", " ") || "nothing"}`],
+    ["Lamp", data.lamp_backend],
+    ["Faults", faults],
+    ["Version", `hushlight ${data.version} (${data.device})`],
+  ];
+  $("status-list").replaceChildren(...items.flatMap(([k, v]) => [Object.assign(document.createElement("dt"), { textContent: k }), Object.assign(document.createElement("dd"), { textContent: v })]));
+  $("warnings").replaceChildren(
+    ...(data.warnings.length ? data.warnings : [{ at: "", level: "", message: "none" }]).map((w) =>
+      Object.assign(document.createElement("li"), { textContent: `${w.at} ${w.level} ${w.message}`.trim() })
+    )
+  );
+}
+
+start();
