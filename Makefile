@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STATE_DIR ?= .sim-state
 ARGS ?=
 
-.PHONY: run test lint typecheck pytest bench mosquitto venv clean
+.PHONY: run test lint typecheck pytest bench mosquitto chromium venv clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ run: venv
 	$(VENV)/bin/hushlight run --simulate --sim-broker --config config/hushlight.toml --state-dir $(STATE_DIR) $(ARGS)
 
 ## make test: lint, type check and the whole test suite
-test: venv mosquitto lint typecheck pytest
+test: venv mosquitto chromium lint typecheck pytest
 
 mosquitto:
 	@if command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ]; then :; \
@@ -29,6 +29,16 @@ mosquitto:
 	else \
 		echo "The tests need a mosquitto binary: run 'sudo apt-get install mosquitto' (Debian/Raspberry Pi OS) or 'brew install mosquitto' (macOS), then 'make test' again." >&2; \
 		exit 1; \
+	fi
+
+# The web page's tests drive Debian's chromium through chromium-driver (no browser download).
+chromium:
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Debian's chromium and chromium-driver for the web page tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends chromium chromium-driver >/dev/null; \
+	else \
+		echo "The web page tests need Debian's chromium: run 'sudo apt-get install chromium chromium-driver' (they are skipped until then)." >&2; \
 	fi
 
 lint: venv

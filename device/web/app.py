@@ -14,6 +14,7 @@ import json
 import logging
 import socket
 import threading
+import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,7 +75,8 @@ class WebApp:
         self.password_file = JsonStateFile(ctx.state_dir / security.PASSWORD_FILE)
         self.limiter = security.SignInLimiter()
         self._streams = threading.BoundedSemaphore(MAX_STREAMS)
-        self.app = bottle.Bottle(autojson=False)
+        self.app = bottle.Bottle()
+        self.app.config["json.enable"] = False  # the routes write their JSON themselves
         self._routes()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
@@ -305,7 +307,7 @@ class WebApp:
 
     def upload(self) -> dict[str, Any]:
         environ = bottle.request.environ
-        name = environ.get("HTTP_X_FILENAME", "")
+        name = urllib.parse.unquote(environ.get("HTTP_X_FILENAME", ""))  # percent-encoded: headers are Latin-1
         length = bottle.request.content_length
         if length < 0:
             raise Refused(411, "the upload needs a Content-Length")
@@ -313,9 +315,7 @@ class WebApp:
         try:
             path = uploads.receive(self.ctx.sounds_folder, name, environ["wsgi.input"], length, limit)
         except uploads.UploadRefused as exc:
-            if exc.status == 413:
-                bottle.response.set_header("Connection", "close")  # the unread body is not read
-            raise Refused(exc.status, str(exc)) from None
+            raise Refused(exc.status, str(exc)) from None  # an unread body goes with the connection
         log.info("web: recording %s uploaded (%d bytes)", path.name, length)
         self.ctx.post(ev.Command("rescan_triggers", None, "web"))
         return {"ok": True, "name": path.stem}

@@ -1,7 +1,8 @@
 """The user's recordings from the page: uploads streamed into the sounds folder, and removal.
 
-A name from the browser is never a path: it is cut to a plain file name of
-letters, digits, ``-`` and ``_`` with a known suffix. The body is streamed to a
+A name from the browser is never a path: one with a separator is refused, and
+the rest is cut to a plain file name of letters, digits, ``-`` and ``_`` with a
+known suffix. The body is streamed to a
 hidden temporary file in the folder (so at most one chunk is in memory), counted
 against the limit, checked for the format's magic bytes, and only then renamed
 into place. Removal looks the name up among the folder's own files.
@@ -40,8 +41,9 @@ def user_files(folder: Path) -> list[Path]:
 
 def safe_name(name: str) -> str:
     """A plain file name for what the browser called ``name``, or :class:`UploadRefused`."""
-    base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    stem, dot, suffix = base.rpartition(".")
+    if "/" in name or "\\" in name or "\0" in name or name.startswith("."):
+        raise UploadRefused("send a plain file name, not a path")
+    stem, dot, suffix = name.rpartition(".")
     suffix = f".{suffix.lower()}"
     if not dot or suffix not in SUFFIXES:
         raise UploadRefused(f"a recording must be one of {', '.join(SUFFIXES)}")

@@ -403,9 +403,11 @@ $("upload").addEventListener("submit", async (event) => {
   event.preventDefault();
   const file = $("upload-file").files[0];
   if (!file) return;
+  const limit = Number($("upload-limit").textContent) * 1e6;
+  if (file.size > limit) return notice(`${file.name} is over the limit of ${limit / 1e6} MB`);
   notice(`Uploading ${file.name}…`);
   try {
-    const data = await api("/api/sounds/upload", file, { "Content-Type": "application/octet-stream", "X-Filename": file.name });
+    const data = await api("/api/sounds/upload", file, { "Content-Type": "application/octet-stream", "X-Filename": encodeURIComponent(file.name) });
     notice(`${data.name} added: it is checked and listed in a moment`);
     $("upload-file").value = "";
   } catch (error) {
