@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from device.core import effects as fx
+from device.core import events as ev
 from device.core.sound_actions import CONFIRM_BLINKS, PREVIEW_FADE_OUT, PREVIEW_S
 from tests.support.core_bench import CoreBench
 
@@ -72,3 +73,19 @@ def test_never_keeps_a_trigger_out_of_the_choice_and_unpins_it() -> None:
 def test_blink_confirms_with_three_blinks() -> None:
     bench = CoreBench()
     assert bench.command("blink", None, "web") == [fx.LampBlink(CONFIRM_BLINKS)]
+
+
+def test_ends_before_and_sunrise_length_are_run_time_settings_the_plan_uses() -> None:
+    bench = CoreBench(start="2026-11-24 12:00")
+    bench.send(ev.Resume(None))
+    assert bench.state.routine.next_winddown == "2026-11-24T21:30:00+01:00"  # 23:00 - 60 - 30
+    out = bench.command("ends_before", 30, "web")
+    assert bench.of(fx.PersistSettings, out)[0].settings["ends_before_minutes"] == 30
+    assert bench.state.routine.next_winddown == "2026-11-24T22:00:00+01:00"
+    assert bench.of(fx.RejectCommand, bench.command("ends_before", -5, "web"))
+    assert bench.of(fx.RejectCommand, bench.command("sunrise_minutes", 0, "web"))
+    bench.command("sunrise_minutes", 45, "web")
+    assert bench.state.settings.sunrise_minutes == 45
+    bench.command("ends_before", None, "web")
+    assert bench.state.settings.ends_before_minutes == -1
+    assert bench.state.routine.next_winddown == "2026-11-24T21:30:00+01:00"

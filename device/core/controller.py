@@ -344,6 +344,7 @@ class Controller:
         room = self.state.room
         room.temperature_c, room.humidity = event.temperature_c, event.humidity
         room.pressure_hpa, room.lux, room.at = event.pressure_hpa, event.lux, event.at
+        room.sources = dict(event.sources)
         room_meaning.evaluate(room, self.config.room, self.state.lamp.level_at(event.at))
         return []
 

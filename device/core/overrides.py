@@ -3,7 +3,8 @@
 ``skip_tonight`` (bool), ``tonight_sleep`` ("HH:MM" | "off" | null to clear),
 ``day_sleep`` ({"day": "monday", "sleep": "HH:MM" | "off" | null}),
 ``day_wake`` ({"day": "monday", "wake": "HH:MM" | "off" | null}: the sunrise's wake time),
-``dates_off`` (list of "YYYY-MM-DD", replaces the run-time list) and
+``dates_off`` (list of "YYYY-MM-DD", replaces the run-time list),
+``ends_before`` and ``sunrise_minutes`` (whole minutes, null = the file's) and
 ``routine`` (bool). Each is checked here; a bad value is rejected with the
 reason and changes nothing. Accepted changes are persisted with the settings
 and take effect at once (the timers are planned again). A running session is
@@ -25,6 +26,8 @@ Effects = list[fx.Effect]
 Handler = Callable[[float, Any, str], Effects]
 
 MAX_DATES_OFF = 366
+MAX_ENDS_BEFORE = 24 * 60  # the config's ranges for ends_before_sleep_minutes and sunrise_minutes
+MAX_SUNRISE = 120
 KEEP_PAST_NIGHTS = 2  # one-off sleep times older than this many nights are dropped when a new one is set
 
 
@@ -38,6 +41,10 @@ def routine_actions(routine: Routine) -> dict[str, Handler]:
         "day_wake": actions.day_wake,
         "dates_off": actions.dates_off,
         "routine": actions.enabled,
+        "ends_before": lambda now, value, source: actions.minutes(
+            now, value, "ends_before_minutes", 0, MAX_ENDS_BEFORE
+        ),
+        "sunrise_minutes": lambda now, value, source: actions.minutes(now, value, "sunrise_minutes", 1, MAX_SUNRISE),
     }
 
 
@@ -107,6 +114,13 @@ class RoutineActions:
         except ValueError as exc:
             return [fx.RejectCommand("dates_off", str(exc))]
         self.settings.dates_off = dates
+        return self._changed(now)
+
+    def minutes(self, now: float, value: Any, key: str, low: int, high: int) -> Effects:
+        """A whole number of minutes in ``low..high`` for ``key``; null = back to the config file's."""
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high):
+            return [fx.RejectCommand(key, f"expected whole minutes in {low}..{high} (or null), not {value!r}")]
+        setattr(self.settings, key, -1 if value is None else value)
         return self._changed(now)
 
     def enabled(self, now: float, value: Any, source: str) -> Effects:

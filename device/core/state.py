@@ -24,6 +24,8 @@ class Settings:
     day_wake: dict[str, str] = field(default_factory=dict)  # weekday -> "HH:MM" | "off" (the sunrise's wake time)
     dates_off: list[str] = field(default_factory=list)  # ISO dates, on top of [routine] dates_off
     never: list[str] = field(default_factory=list)  # triggers never chosen, on top of [sounds] exclude
+    ends_before_minutes: int = -1  # the session ends this long before sleep; -1 = [routine] ends_before_sleep_minutes
+    sunrise_minutes: int = -1  # the sunrise's length; -1 = [routine] sunrise_minutes
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -107,6 +109,7 @@ class RoomState:
     too_dry: bool = False
     too_bright: bool = False
     lamp_free_lux: float | None = None
+    sources: dict[str, str] = field(default_factory=dict)  # quantity -> the chip that measured it
 
 
 @dataclass
@@ -178,6 +181,7 @@ class DeviceState:
                 "too_dry": self.room.too_dry,
                 "too_bright": self.room.too_bright,
                 "lamp_free_lux": self.room.lamp_free_lux,
+                "sources": dict(self.room.sources),
             },
             "triggers": list(self.triggers),
             "broken_triggers": list(self.broken_triggers),

@@ -36,7 +36,8 @@ STATIC_FILES = {"app.js": "text/javascript", "app.css": "text/css", "icon.svg": 
 MAX_JSON = 16 * 1024
 MAX_STREAMS = 6
 # Commands only the page sends (the rest are the hub's own command topics).
-WEB_COMMANDS = {"preview/set", "preview_stop/set", "pin/set", "never/set"}
+WEB_COMMANDS = {"preview/set", "preview_stop/set", "pin/set", "never/set", "ends_before/set", "sunrise_minutes/set"}
+MINUTES = {"ends_before": (0, 24 * 60), "sunrise_minutes": (1, 120)}  # as the config's ranges
 HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
@@ -287,6 +288,11 @@ class WebApp:
         action = topic.split("/")[0]
         if action == "preview_stop":
             return ev.Command(action)
+        if action in MINUTES:
+            minutes = commands.number(text, action.replace("_", " "), *MINUTES[action])
+            if not minutes.is_integer():
+                raise commands.Rejected(f"{action.replace('_', ' ')} must be whole minutes, not {minutes:g}")
+            return ev.Command(action, int(minutes))
         if action == "never":
             value = commands.load_json(text)
             if not isinstance(value, dict) or not isinstance(value.get("never"), bool):

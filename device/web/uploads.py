@@ -20,6 +20,7 @@ from device.audio.library import SUFFIXES
 from device.audio.synth import BUILTINS
 
 CHUNK = 64 * 1024
+DRAIN_MAX = 16 * 1024 * 1024  # a bigger refused body is not read: the connection closes under it
 MAX_STEM = 64
 _UNSAFE = re.compile(r"[^a-z0-9_-]+")
 
@@ -68,14 +69,17 @@ def looks_like(suffix: str, head: bytes) -> bool:
 
 def receive(folder: Path, name: str, body: BinaryIO, length: int, limit: int) -> Path:
     """Stream ``length`` bytes of ``body`` into ``folder`` as the cleaned ``name``; returns the new file."""
-    final_name = safe_name(name)
-    if length > limit:
-        raise UploadRefused(f"the recording is {length / 1e6:.1f} MB; the limit is {limit / 1e6:.0f} MB", 413)
-    if length <= 12:
-        raise UploadRefused("the recording is empty")
-    target = folder / final_name
-    if {p.stem for p in user_files(folder)} & {target.stem}:
-        raise UploadRefused(f"there is already a recording called {target.stem!r}: remove it first", 409)
+    try:
+        target = folder / safe_name(name)
+        if length > limit:
+            raise UploadRefused(f"the recording is {length / 1e6:.1f} MB; the limit is {limit / 1e6:.0f} MB", 413)
+        if length <= 12:
+            raise UploadRefused("the recording is empty")
+        if target.stem in {p.stem for p in user_files(folder)}:
+            raise UploadRefused(f"there is already a recording called {target.stem!r}: remove it first", 409)
+    except UploadRefused:
+        discard(body, length)
+        raise
     folder.mkdir(parents=True, exist_ok=True)
     part = folder / f".upload-{secrets.token_hex(8)}.part"
     try:
@@ -86,6 +90,13 @@ def receive(folder: Path, name: str, body: BinaryIO, length: int, limit: int) ->
     finally:
         part.unlink(missing_ok=True)
     return target
+
+
+def discard(body: BinaryIO, length: int) -> None:
+    """Read (up to :data:`DRAIN_MAX` of) a refused body, so that the browser gets the answer, not a reset."""
+    left = min(length, DRAIN_MAX)
+    while left > 0 and (chunk := body.read(min(CHUNK, left))):
+        left -= len(chunk)
 
 
 def _copy(body: BinaryIO, part: Path, length: int) -> bytes:

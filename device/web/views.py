@@ -72,11 +72,17 @@ def week(config: Config, settings: dict[str, Any]) -> dict[str, Any]:
         "session_minutes": settings.get("session_minutes", routine.session_minutes),
         "min_session_minutes": routine.min_session_minutes,
         "max_session_minutes": routine.max_session_minutes,
-        "ends_before_sleep_minutes": routine.ends_before_sleep_minutes,
-        "sunrise_minutes": routine.sunrise_minutes,
+        "ends_before_minutes": _own(settings, "ends_before_minutes", routine.ends_before_sleep_minutes),
+        "sunrise_minutes": _own(settings, "sunrise_minutes", routine.sunrise_minutes),
         "config_dates_off": sorted(str(d) for d in routine.dates_off),
         "dates_off": settings.get("dates_off", []),
     }
+
+
+def _own(settings: dict[str, Any], key: str, default: int) -> int:
+    """A run-time length, or the config's when it has none (stored as -1)."""
+    value = settings.get(key, -1)
+    return value if isinstance(value, int) and value >= 0 else default
 
 
 def sounds(snapshot: dict[str, Any], folder: Path) -> list[dict[str, Any]]:
@@ -152,6 +158,7 @@ def status(config: Config, snapshot: dict[str, Any], warnings: RecentWarnings) -
     sensors = {
         "temperature": config.sensors.temperature,
         "light": config.sensors.light,
+        "found": sorted(set(room.get("sources", {}).values())),
         "reading": [k for k in ("temperature_c", "humidity", "pressure_hpa", "lux") if room.get(k) is not None],
     }
     return {

@@ -127,6 +127,7 @@ function connect() {
 
 function route() {
   if ($("tabs").hidden) return;
+  notice("");
   const screen = SCREENS.includes(location.hash.slice(1)) ? location.hash.slice(1) : "tonight";
   SCREENS.forEach((s) => ($(s).hidden = s !== screen));
   document.querySelectorAll("#tabs a").forEach((a) => {
@@ -278,12 +279,13 @@ function renderWeek() {
   minutes.min = week.min_session_minutes;
   minutes.max = week.max_session_minutes;
   setValue(minutes, week.session_minutes);
-  $("routine-lengths").textContent =
-    `The session ends ${week.ends_before_sleep_minutes} min before sleep; the sunrise lasts ${week.sunrise_minutes} min ` +
-    "(both set in the config file).";
+  setValue($("ends-before"), week.ends_before_minutes);
+  setValue($("sunrise-minutes"), week.sunrise_minutes);
   renderCalendar();
 }
 $("session-minutes").addEventListener("change", (e) => send("session_minutes/set", e.target.value));
+$("ends-before").addEventListener("change", (e) => send("ends_before/set", e.target.value));
+$("sunrise-minutes").addEventListener("change", (e) => send("sunrise_minutes/set", e.target.value));
 
 function isoDate(date) {
   const pad = (n) => String(n).padStart(2, "0");
@@ -521,7 +523,8 @@ async function loadStatus() {
   const faults = Object.entries(data.faults).map(([k, v]) => `${k}: ${v}`).join("; ") || "none";
   const items = [
     ["Hub", hub],
-    ["Sensors", `${data.sensors.temperature} / ${data.sensors.light}; reading ${data.sensors.reading.join(", ").replaceAll("_", " ") || "nothing"}`],
+    ["Sensors found", data.sensors.found.join(", ") || `none yet (looking for ${data.sensors.temperature} / ${data.sensors.light})`],
+    ["Reading", data.sensors.reading.map((k) => k.replace("_c", "").replace("_hpa", "").replace("_", " ")).join(", ") || "nothing"],
     ["Lamp", data.lamp_backend],
     ["Faults", faults],
     ["Version", `hushlight ${data.version} (${data.device})`],
