@@ -23,6 +23,7 @@ import numpy as np
 from device.audio import synth
 from device.audio.dsp import RATE, Array, loop_crossfade, read_wav
 from device.audio.loudness import gain_to, integrated_loudness
+from device.errors import HushlightError
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +36,11 @@ MIN_SECONDS = 1.0
 Decoder = Callable[[Path], Array]
 
 
-class UnknownTrigger(KeyError):
+class UnknownTrigger(HushlightError, KeyError):
     """No trigger of that name in the library."""
 
 
-class TriggerUnreadable(RuntimeError):
+class TriggerUnreadable(HushlightError, RuntimeError):
     """A trigger's file could not be read or decoded."""
 
 

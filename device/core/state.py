@@ -165,6 +165,7 @@ class DeviceState:
                 "trigger": self.session.trigger if self.session.active else "",
                 "remaining": round(self.session.remaining(now)),
                 "started_by": self.session.started_by if self.session.active else "",
+                "last_started_at": self.session.started_at or None,  # the night a rating is for depends on it
                 "volume": self.settings.volume,
             },
             "settings": self.settings.to_dict(),

@@ -8,11 +8,14 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from device.config.schema import Config
 from device.core import events as ev
-from device.runtime.worker import Worker
 from device.web.live import WebLink
+
+if TYPE_CHECKING:
+    from device.runtime.worker import Worker
 
 log = logging.getLogger(__name__)
 

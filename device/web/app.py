@@ -142,6 +142,10 @@ class WebApp:
                 if exc.retry_after is not None:
                     bottle.response.set_header("Retry-After", str(max(1, round(exc.retry_after))))
                 return json.dumps({"error": exc.message})
+            except Exception:  # a bug behind one screen must not look like a dead device
+                log.exception("web: %s %s failed", request.method, request.path)
+                bottle.response.status = 500
+                return json.dumps({"error": "the device could not do that (the log says why: see Status)"})
             return json.dumps(result, default=str)
 
         return route
@@ -341,7 +345,8 @@ class WebApp:
     # -- journal and status ----------------------------------------------------------------
 
     def journal(self) -> dict[str, Any]:
-        return views.journal(self.ctx.config, self.ctx.state_dir, self.ctx.tz, self.ctx.now())
+        last_start = self.ctx.link.snapshot.get("session", {}).get("last_started_at")
+        return views.journal(self.ctx.config, self.ctx.state_dir, self.ctx.tz, self.ctx.now(), last_start)
 
     def journal_csv(self) -> str:
         if not self._signed_in():

@@ -13,7 +13,7 @@ from typing import Any
 from device import __version__
 from device.audio import synth
 from device.config.schema import WEEKDAYS, Config
-from device.core.settings_actions import rating_night
+from device.core.schedule import rated_night
 from device.journal.nights import Night, group_nights, last_weeks
 from device.journal.store import JOURNAL_FILE, JournalError, read_journal
 from device.journal.summary import summarize
@@ -114,8 +114,8 @@ def _nights(config: Config, state_dir: Path) -> tuple[list[Night], str]:
     return group_nights(sessions, ratings), ""
 
 
-def journal(config: Config, state_dir: Path, tz: dt.tzinfo, now: float) -> dict[str, Any]:
-    from device.journal.cli import night_dict
+def journal(config: Config, state_dir: Path, tz: dt.tzinfo, now: float, last_start: float | None) -> dict[str, Any]:
+    from device.cli.journal import night_dict
 
     nights, problem = _nights(config, state_dir)
     summary = summarize(last_weeks(nights, SUMMARY_WEEKS), SUMMARY_WEEKS, tz, config)
@@ -132,7 +132,7 @@ def journal(config: Config, state_dir: Path, tz: dt.tzinfo, now: float) -> dict[
             temperatures.append({"night": night.night, "c": main.temperature_c})
     return {
         "problem": problem,
-        "last_night": rating_night(now, tz),  # the night a rating now is for
+        "rating_night": rated_night(now, tz, config.routine, last_start).isoformat(),  # as the core decides it
         "nights": [night_dict(n, tz) for n in reversed(nights[-JOURNAL_NIGHTS:])],
         "summary": summary.to_dict(),
         "charts": {
@@ -145,7 +145,7 @@ def journal(config: Config, state_dir: Path, tz: dt.tzinfo, now: float) -> dict[
 
 
 def journal_csv(config: Config, state_dir: Path, tz: dt.tzinfo) -> str:
-    from device.journal.cli import write_csv
+    from device.cli.journal import write_csv
 
     nights, _ = _nights(config, state_dir)
     out = io.StringIO()

@@ -475,8 +475,9 @@ async function loadJournal() {
   const s = data.summary;
   $("summary").textContent = data.problem ||
     (s.nights ? `${s.nights} nights with a session, ${s.rated} rated. ${s.bedtime_mean ? `Bedtime about ${s.bedtime_mean}. ` : ""}${s.advice || ""}` : "No nights yet.");
-  const rated = data.nights.some((n) => n.night === data.last_night && n.rating);
-  $("rate-card").hidden = rated || !data.last_night;
+  const rated = data.nights.some((n) => n.night === data.rating_night && n.rating);
+  $("rate-card").hidden = rated;
+  $("rate-title").textContent = `How did you sleep the night of ${new Date(data.rating_night).toLocaleDateString([], { weekday: "long", day: "numeric", month: "long" })}?`;
   $("nights").replaceChildren(
     ...data.nights.map((n) => {
       const row = document.createElement("tr");

@@ -7,9 +7,6 @@ import getpass
 import sys
 from pathlib import Path
 
-from device.persist import JsonStateFile
-from device.web import security
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     from device.cli import add_config_args
@@ -25,6 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_password(args: argparse.Namespace) -> int:
     from device.cli import load_or_exit
+    from device.persist import JsonStateFile
+    from device.web import security
 
     config = load_or_exit(args.config)
     if config is None:
