@@ -51,15 +51,16 @@ class Page:
     def text(self, css: str) -> str:
         return str(self.find(css).text)
 
-    def screen(self, name: str) -> None:
+    def screen(self, name: str, shot: str = "") -> None:
         self.driver.get(f"{self.url}#{name}")
         self.until(f"!document.getElementById('{name}').hidden")
+        self.until("document.getElementById('session-line').textContent !== '–'")  # the first state arrived
         folder = os.environ.get("HUSHLIGHT_SCREENSHOTS")
         if folder:
             Path(folder).mkdir(parents=True, exist_ok=True)
             height = self.driver.execute_script("return document.body.scrollHeight")
             self.driver.set_window_size(412, max(915, height + 40))
-            self.driver.save_screenshot(str(Path(folder) / f"web-{name}.png"))
+            self.driver.save_screenshot(str(Path(folder) / f"{shot or 'web-' + name}.png"))
             self.driver.set_window_size(412, 915)
 
 
@@ -144,6 +145,8 @@ def test_a_session_starts_and_stops_from_the_page(page: Page) -> None:
     assert state["session"]["started_by"] == "web"
     page.until("document.getElementById('session-line').textContent.startsWith('Playing')")
     page.until("document.getElementById('session-toggle').textContent === 'Stop the session'")
+    page.screen("tonight", "web-tonight-session")
+    page.until("document.getElementById('session-line').textContent.startsWith('Playing')")
     page.find("#session-toggle").click()
     hub_state(page, lambda s: not s["session"]["active"], page.watcher.mark())
     page.until("document.getElementById('session-line').textContent === 'No session'")

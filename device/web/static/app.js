@@ -184,8 +184,7 @@ function renderTonight() {
   setValue($("volume"), settings.volume);
   $("volume-out").textContent = `${Math.round(settings.volume)} %`;
   const on = lamp.target > 0;
-  $("lamp-toggle").setAttribute("aria-pressed", String(on));
-  $("lamp-toggle").textContent = on ? "Lamp off" : "Lamp on";
+  $("lamp-toggle").textContent = on ? "Turn the lamp off" : "Turn the lamp on";
   $("lamp-breathe").setAttribute("aria-pressed", String(lamp.effect === "breathe"));
   if (on) setValue($("brightness"), Math.round(lamp.target));
   $("brightness-out").textContent = on ? `${Math.round(lamp.target)} %` : "off";
@@ -437,7 +436,9 @@ function drawTriggers(rows) {
   chart("chart-triggers", "Good and bad nights per sound", (root) => {
     if (!rows.length) return root.append(svg("text", { x: 10, y: 70 }, "No rated nights yet"));
     const most = Math.max(1, ...rows.map((r) => r.good + r.bad));
-    const height = Math.min(22, 130 / rows.length);
+    const height = Math.min(22, 115 / rows.length);
+    root.append(svg("rect", { x: 100, y: 128, width: 10, height: 10, fill: "#d9894a" }), svg("text", { x: 114, y: 137 }, "slept well"));
+    root.append(svg("rect", { x: 190, y: 128, width: 10, height: 10, fill: "#6b4a34" }), svg("text", { x: 204, y: 137 }, "slept badly"));
     rows.forEach((r, i) => {
       const y = 5 + i * height;
       root.append(svg("text", { x: 0, y: y + height * 0.7 }, r.name));
@@ -474,7 +475,7 @@ async function loadJournal() {
   }
   const s = data.summary;
   $("summary").textContent = data.problem ||
-    (s.nights ? `${s.nights} nights with a session, ${s.rated} rated. ${s.bedtime_mean ? `Bedtime about ${s.bedtime_mean}. ` : ""}${s.advice || ""}` : "No nights yet.");
+    (s.nights ? `${s.nights} ${s.nights === 1 ? "night" : "nights"} with a session, ${s.rated} rated. ${s.bedtime_mean ? `Bedtime about ${s.bedtime_mean}. ` : ""}${s.advice || ""}` : "No nights yet.");
   const rated = data.nights.some((n) => n.night === data.rating_night && n.rating);
   $("rate-card").hidden = rated;
   $("rate-title").textContent = `How did you sleep the night of ${new Date(data.rating_night).toLocaleDateString([], { weekday: "long", day: "numeric", month: "long" })}?`;
@@ -482,7 +483,7 @@ async function loadJournal() {
     ...data.nights.map((n) => {
       const row = document.createElement("tr");
       const main = n.sessions[0] || {};
-      [n.night, n.trigger || "–", main.actual_min ? `${main.actual_min} min` : "–", n.rating || "not rated"].forEach((text) => {
+      [n.night, n.trigger || "–", main.actual_min != null ? `${main.actual_min} min` : "–", n.rating || "not rated"].forEach((text) => {
         const cell = document.createElement("td");
         cell.textContent = text;
         row.append(cell);
