@@ -19,7 +19,7 @@ import urllib.request
 from pathlib import Path
 
 from bench.__main__ import figure
-from bench.bench_daemon import cpu_seconds, rss_mib
+from bench.bench_daemon import measure_rest, stop_all
 
 SECONDS = float(os.environ.get("BENCH_WEB_SECONDS", "60"))
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,19 +91,9 @@ def run() -> list[dict[str, object]]:
             for _ in range(LOADS):
                 size = _first_screen(port)
             time.sleep(IDLE_CLOSE + 5)
-            procs = (with_page, without)
-            start = {p.pid: cpu_seconds(p.pid) for p in procs}
-            time.sleep(SECONDS)
-            used = {p.pid: cpu_seconds(p.pid) - start[p.pid] for p in procs}
-            rss = {p.pid: rss_mib(p.pid) for p in procs}
+            used, rss = measure_rest((with_page, without), SECONDS)
         finally:
-            for proc in (with_page, without):
-                proc.terminate()
-            for proc in (with_page, without):
-                try:
-                    proc.wait(15)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+            stop_all((with_page, without))
     per_hour = 3600 / SECONDS
     note = f"idle over {SECONDS:g} s after {LOADS} page loads; baseline: the same daemon with [web] enabled = false"
     return [

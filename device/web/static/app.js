@@ -37,6 +37,15 @@ async function api(path, body, headers) {
   return data;
 }
 
+async function fetched(path) {
+  try {
+    return await api(path);
+  } catch (error) {
+    notice(error.message);
+    return null;
+  }
+}
+
 function notice(text) {
   $("notice").textContent = text || "";
 }
@@ -352,12 +361,8 @@ function button(text, onClick, pressed) {
 }
 
 async function loadSounds() {
-  let data;
-  try {
-    data = await api("/api/sounds");
-  } catch (error) {
-    return notice(error.message);
-  }
+  const data = await fetched("/api/sounds");
+  if (!data) return;
   $("upload-limit").textContent = data.max_upload_mb;
   $("sound-list").replaceChildren(
     ...data.sounds.map((s) => {
@@ -467,12 +472,8 @@ function hhmm(minutes) {
 }
 
 async function loadJournal() {
-  let data;
-  try {
-    data = await api("/api/journal");
-  } catch (error) {
-    return notice(error.message);
-  }
+  const data = await fetched("/api/journal");
+  if (!data) return;
   const s = data.summary;
   $("summary").textContent = data.problem ||
     (s.nights ? `${s.nights} ${s.nights === 1 ? "night" : "nights"} with a session, ${s.rated} rated. ${s.bedtime_mean ? `Bedtime about ${s.bedtime_mean}. ` : ""}${s.advice || ""}` : "No nights yet.");
@@ -515,12 +516,8 @@ $("rate-bad").addEventListener("click", () => rate("bad"));
 // -- status -----------------------------------------------------------------------------
 
 async function loadStatus() {
-  let data;
-  try {
-    data = await api("/api/status");
-  } catch (error) {
-    return notice(error.message);
-  }
+  const data = await fetched("/api/status");
+  if (!data) return;
   const hub = data.hub.enabled ? `${data.hub.connected ? "connected to" : "not connected to"} ${data.hub.broker}` : "off";
   const faults = Object.entries(data.faults).map(([k, v]) => `${k}: ${v}`).join("; ") || "none";
   const items = [
