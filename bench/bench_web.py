@@ -23,7 +23,7 @@ from bench.bench_daemon import measure_rest, stop_all
 
 SECONDS = float(os.environ.get("BENCH_WEB_SECONDS", "60"))
 ROOT = Path(__file__).resolve().parent.parent
-FIRST_SCREEN = ("/", "/static/app.css", "/static/app.js", "/static/icon.svg", "/api/me")
+FIRST_SCREEN = ("/", "/static/app.css", "/static/app.js", "/static/screens.js", "/static/icon.svg", "/api/me")
 LOADS = 50
 
 

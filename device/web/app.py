@@ -32,7 +32,12 @@ from device.web.live import WebLink
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).parent / "static"
-STATIC_FILES = {"app.js": "text/javascript", "app.css": "text/css", "icon.svg": "image/svg+xml"}
+STATIC_FILES = {
+    "app.js": "text/javascript",
+    "screens.js": "text/javascript",
+    "app.css": "text/css",
+    "icon.svg": "image/svg+xml",
+}
 MAX_JSON = 16 * 1024
 MAX_STREAMS = 6
 # Commands only the page sends (the rest are the hub's own command topics).
