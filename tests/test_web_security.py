@@ -240,6 +240,7 @@ def test_the_recent_warnings_keep_only_warnings() -> None:
 
     handler = RecentWarnings(size=2)
     logger = logging.getLogger("test.web.warnings")
+    logger.setLevel(logging.DEBUG)  # whatever an earlier test left the root logger at
     logger.addHandler(handler)
     try:
         logger.info("quiet")

@@ -24,6 +24,7 @@ import bottle
 
 from device.config.schema import Config
 from device.core import events as ev
+from device.errors import HushlightError
 from device.hub import commands
 from device.persist import JsonStateFile
 from device.web import security, uploads, views
@@ -65,7 +66,9 @@ class WebContext:
     simulated: bool = False
 
 
-class Refused(Exception):
+class Refused(HushlightError):
+    """A request the page answers with an error: ``status`` and a message the user can act on."""
+
     def __init__(self, status: int, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.status, self.message, self.retry_after = status, message, retry_after

@@ -18,6 +18,7 @@ from typing import BinaryIO
 
 from device.audio.library import SUFFIXES
 from device.audio.synth import BUILTINS
+from device.errors import HushlightError
 
 CHUNK = 64 * 1024
 DRAIN_MAX = 16 * 1024 * 1024  # a bigger refused body is not read: the connection closes under it
@@ -25,7 +26,7 @@ MAX_STEM = 64
 _UNSAFE = re.compile(r"[^a-z0-9_-]+")
 
 
-class UploadRefused(ValueError):
+class UploadRefused(HushlightError, ValueError):
     """``str()`` says why; ``status`` is the HTTP status to answer with."""
 
     def __init__(self, message: str, status: int = 400) -> None:

@@ -116,10 +116,11 @@ $("cal-next").addEventListener("click", () => {
 
 // -- sounds -----------------------------------------------------------------------------
 
-function button(text, onClick, pressed) {
+function button(text, onClick, pressed, label) {
   const b = document.createElement("button");
   b.type = "button";
   b.textContent = text;
+  if (label) b.setAttribute("aria-label", label);
   if (pressed !== undefined) b.setAttribute("aria-pressed", String(pressed));
   b.addEventListener("click", onClick);
   return b;
@@ -148,12 +149,12 @@ async function loadSounds() {
       row.className = "row";
       if (s.playable) {
         row.append(
-          button("Preview 15 s", () => send("preview/set", s.name)),
-          button("Pin", () => send("pin/set", s.pinned ? "" : s.name), s.pinned),
-          button("Never", () => send("never/set", { trigger: s.name, never: !s.never }), s.never)
+          button("Preview 15 s", () => send("preview/set", s.name), undefined, `Preview ${s.name} for 15 s`),
+          button("Pin", () => send("pin/set", s.pinned ? "" : s.name), s.pinned, `Pin ${s.name}`),
+          button("Never", () => send("never/set", { trigger: s.name, never: !s.never }), s.never, `Never play ${s.name}`)
         );
       }
-      if (!s.builtin) row.append(button("Remove", () => removeSound(s.name)));
+      if (!s.builtin) row.append(button("Remove", () => removeSound(s.name), undefined, `Remove ${s.name}`));
       item.append(row);
       return item;
     })
