@@ -24,7 +24,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from device.config.schema import Config
+from device.config.schema import Config, MqttConfig
 from device.core import events as ev
 from device.errors import HushlightError
 from device.hub import commands
@@ -70,6 +70,26 @@ def check_published_record(data: dict[str, Any]) -> None:
             raise ValueError(f"removed[{key[:40]!r}]: expected [platform, time]")
         if isinstance(value[1], bool) or not isinstance(value[1], int | float):
             raise ValueError(f"removed[{key[:40]!r}]: the time is not a number")
+
+
+def apply_credentials(client: mqtt.Client, cfg: MqttConfig) -> None:
+    """The configured user name, password file and TLS files on ``client`` (the hub and the doctor use them)."""
+    if cfg.username:
+        password = read_password(cfg.password_file) if cfg.password_file else None
+        client.username_pw_set(cfg.username, password)
+    elif cfg.password_file:
+        log.warning("mqtt.password_file is set but mqtt.username is empty: connecting anonymously")
+    if cfg.tls_ca_file or cfg.tls_certfile:
+        try:
+            client.tls_set(
+                ca_certs=cfg.tls_ca_file or None,
+                certfile=cfg.tls_certfile or None,
+                keyfile=cfg.tls_keyfile or None,
+                cert_reqs=ssl.CERT_REQUIRED,
+                tls_version=ssl.PROTOCOL_TLS_CLIENT,
+            )
+        except (OSError, ssl.SSLError, ValueError) as exc:
+            raise HubSetupError(f"mqtt TLS files: {exc}") from None
 
 
 def _guarded(callback: Callable[..., None]) -> Callable[..., None]:
@@ -140,22 +160,7 @@ class MqttHub:
         client.will_set(self.topics.availability, b"offline", qos=1, retain=True)
         client.reconnect_delay_set(RECONNECT_MIN, RECONNECT_MAX)
         client.max_queued_messages_set(1000)
-        if cfg.username:
-            password = read_password(cfg.password_file) if cfg.password_file else None
-            client.username_pw_set(cfg.username, password)
-        elif cfg.password_file:
-            log.warning("mqtt.password_file is set but mqtt.username is empty: connecting anonymously")
-        if cfg.tls_ca_file or cfg.tls_certfile:
-            try:
-                client.tls_set(
-                    ca_certs=cfg.tls_ca_file or None,
-                    certfile=cfg.tls_certfile or None,
-                    keyfile=cfg.tls_keyfile or None,
-                    cert_reqs=ssl.CERT_REQUIRED,
-                    tls_version=ssl.PROTOCOL_TLS_CLIENT,
-                )
-            except (OSError, ssl.SSLError, ValueError) as exc:
-                raise HubSetupError(f"mqtt TLS files: {exc}") from None
+        apply_credentials(client, cfg)
         client.on_connect = _guarded(self._on_connect)
         client.on_disconnect = _guarded(self._on_disconnect)
         client.on_connect_fail = _guarded(self._on_connect_fail)
