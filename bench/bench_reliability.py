@@ -41,6 +41,10 @@ ROOT = Path(__file__).resolve().parent.parent
 ENV = {**os.environ, "SDL_AUDIODRIVER": "dummy", "PYGAME_HIDE_SUPPORT_PROMPT": "1"}
 
 
+def simulated_daemon(config: Path, state: Path) -> list[str]:
+    return [sys.executable, "-m", "device", "run", "--simulate", "--config", str(config), "--state-dir", str(state)]
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
@@ -231,17 +235,7 @@ def start_to_online() -> list[dict[str, object]]:
             f'[device]\nid = "boot"\n[mqtt]\nhost = "127.0.0.1"\nport = {port}\n[routine]\nenabled = false\n'
         )
         state = Path(tmp) / "state"
-        daemon = [
-            sys.executable,
-            "-m",
-            "device",
-            "run",
-            "--simulate",
-            "--config",
-            str(config),
-            "--state-dir",
-            str(state),
-        ]
+        daemon = simulated_daemon(config, state)
         imports = BASELINE.replace(" time.sleep(1e6)", "")
         bare = (
             f"{imports} c = paho.mqtt.client.Client(paho.mqtt.client.CallbackAPIVersion.VERSION2);"
@@ -268,17 +262,7 @@ def week_memory() -> list[dict[str, object]]:
         config = Path(tmp) / "hushlight.toml"
         config.write_text('[device]\nid = "week"\ntimezone = "UTC"\n[mqtt]\nenabled = false\n')
         state = Path(tmp) / "state"
-        command = [
-            sys.executable,
-            "-m",
-            "device",
-            "run",
-            "--simulate",
-            "--config",
-            str(config),
-            "--state-dir",
-            str(state),
-        ]
+        command = simulated_daemon(config, state)
         warm = subprocess.Popen(
             command, cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
         )
@@ -402,23 +386,10 @@ def fan_out() -> list[dict[str, object]]:
                 time.sleep(0.03)
             probe.close()
     note = f"{DEVICES} devices in one process on one mosquitto, {ROUNDS} rounds; baseline: {DEVICES} bare paho echo clients"
+    name = f"{DEVICES} devices: one command each, all states back"
     return [
-        figure(
-            f"{DEVICES} devices: one command each, all states back p99",
-            percentile(ours, 99) * 1000,
-            "ms",
-            percentile(floor, 99) * 1000,
-            "lower",
-            note,
-        ),
-        figure(
-            f"{DEVICES} devices: one command each, all states back p50",
-            percentile(ours, 50) * 1000,
-            "ms",
-            percentile(floor, 50) * 1000,
-            "lower",
-            note,
-        ),
+        figure(f"{name} {q}", percentile(ours, p) * 1000, "ms", percentile(floor, p) * 1000, "lower", note)
+        for q, p in (("p99", 99.0), ("p50", 50.0))
     ]
 
 
