@@ -56,6 +56,22 @@ def read_password(path: str) -> str:
     return lines[0]
 
 
+def check_published_record(data: dict[str, Any]) -> None:
+    """The shape of ``hub-discovery.json`` (what discovery is out there); ValueError names what is wrong."""
+    if not isinstance(data.get("mode", "off"), str):
+        raise ValueError("mode: expected a string")
+    components, removed = data.get("components", {}), data.get("removed", {})
+    if not isinstance(components, dict) or not all(isinstance(v, str) for v in components.values()):
+        raise ValueError("components: expected an object of platform names")
+    if not isinstance(removed, dict):
+        raise ValueError("removed: expected an object")
+    for key, value in removed.items():
+        if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], str)):
+            raise ValueError(f"removed[{key[:40]!r}]: expected [platform, time]")
+        if isinstance(value[1], bool) or not isinstance(value[1], int | float):
+            raise ValueError(f"removed[{key[:40]!r}]: the time is not a number")
+
+
 def apply_credentials(client: mqtt.Client, cfg: MqttConfig) -> None:
     """The configured user name, password file and TLS files on ``client`` (the hub and the doctor use them)."""
     if cfg.username:
@@ -131,7 +147,7 @@ class MqttHub:
         # Events held until the worker shows it runs (its first publish_state): the daemon builds the hub
         # before the worker, and a resumed session may deliver queued commands right after connecting.
         self._pending: list[ev.Event] | None = []
-        record = JsonStateFile(state_dir / RECORD_FILE)
+        record = JsonStateFile(state_dir / RECORD_FILE, check=check_published_record)
         self.publisher = Publisher(config, clock, self._send, lambda: self._deliver(ev.RefreshState()), record)
         self.client = self._make_client()
 

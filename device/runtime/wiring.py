@@ -58,10 +58,10 @@ def build_lamp(config: Config, simulate: bool, clock: Clock, pin_factory: Any, s
 
 def _note_calibration(config: Config, state_dir: Path) -> None:
     """Say so when `hushlight lamp calibrate` found a min_duty that the config does not use yet."""
-    from device.hardware.lamp.calibrate import CALIBRATION_FILE
+    from device.hardware.lamp.calibrate import CALIBRATION_FILE, check_calibration
     from device.persist import JsonStateFile
 
-    found = (JsonStateFile(state_dir / CALIBRATION_FILE).load() or {}).get("min_duty")
+    found = (JsonStateFile(state_dir / CALIBRATION_FILE, check=check_calibration).load() or {}).get("min_duty")
     if isinstance(found, int | float) and abs(found - config.lamp.min_duty) > 1e-9:
         log.info(
             "lamp: calibrated min_duty %g differs from [lamp] min_duty %g; pin it in the config",
