@@ -79,6 +79,16 @@ class Experiment:
             options, last = journal.sunset_minutes_choices, ""
         return policy.choose(dimension, [str(o) for o in options], counts, self.rng, journal.policy, last=last)
 
+    def choose_trigger(self, evidence: Evidence, after: str = "") -> str:
+        """The trigger after ``after`` in the library; without ``after``, the policy's choice ("" if none)."""
+        if not after:
+            pick = self.pick(evidence, "trigger")
+            return pick.value if pick is not None else ""
+        names = [t for t in evidence.triggers if t not in {*self.config.sounds.exclude, *evidence.broken}]
+        if not names:
+            return ""
+        return names[(names.index(after) + 1) % len(names)] if after in names else names[0]
+
     def session_record(
         self,
         trigger: str,
