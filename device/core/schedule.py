@@ -86,7 +86,7 @@ def night_of(now: float, tz: dt.tzinfo, morning_start: ClockTime) -> dt.date:
     return local.date()
 
 
-def in_morning_window(now: float, tz: dt.tzinfo, routine: RoutineConfig) -> bool:
+def in_morning_window(now: float, tz: dt.tzinfo | None, routine: RoutineConfig) -> bool:
     """``now`` is in the morning window (``morning_start`` to ``morning_end``), when a press rates last night."""
     local = dt.datetime.fromtimestamp(now, tz)
     return routine.morning_start.minutes <= local.hour * 60 + local.minute < routine.morning_end.minutes
