@@ -138,15 +138,22 @@ class Schedule:
         """No wind-down that night because of "skip tonight" or a date off."""
         return self.overrides.skip_night == night.isoformat() or self.is_date_off(night)
 
+    def sleep_at(self, night: dt.date) -> float | None:
+        """The instant of the night's planned sleep time (before noon: the morning after), or None if "off"."""
+        sleep = self.sleep_time(night).time
+        if sleep is None:
+            return None
+        sleep_day = night + dt.timedelta(days=1) if sleep.minutes < NOON else night
+        return local_instant(sleep_day, sleep, self.tz)
+
     def plan(self, night: dt.date) -> Night | None:
         """The night's wind-down, or None when there is none."""
         if not self.overrides.enabled or self.skipped(night):
             return None
         sleep = self.sleep_time(night).time
-        if sleep is None:
+        sleep_at = self.sleep_at(night)
+        if sleep is None or sleep_at is None:
             return None
-        sleep_day = night + dt.timedelta(days=1) if sleep.minutes < NOON else night
-        sleep_at = local_instant(sleep_day, sleep, self.tz)
         minutes = getattr(self.routine, WEEKDAYS[night.weekday()]).session_minutes or self.overrides.session_minutes
         ends_at = sleep_at - 60.0 * self.routine.ends_before_sleep_minutes
         return Night(night, sleep, sleep_at, ends_at - 60.0 * minutes, ends_at, minutes)
