@@ -141,8 +141,9 @@ class Schedule:
     def sleep_at(self, night: dt.date) -> float | None:
         """The instant of the night's planned sleep time (before noon: the morning after), or None if "off"."""
         sleep = self.sleep_time(night).time
-        if sleep is None:
-            return None
+        return None if sleep is None else self._sleep_instant(night, sleep)
+
+    def _sleep_instant(self, night: dt.date, sleep: ClockTime) -> float:
         sleep_day = night + dt.timedelta(days=1) if sleep.minutes < NOON else night
         return local_instant(sleep_day, sleep, self.tz)
 
@@ -151,9 +152,9 @@ class Schedule:
         if not self.overrides.enabled or self.skipped(night):
             return None
         sleep = self.sleep_time(night).time
-        sleep_at = self.sleep_at(night)
-        if sleep is None or sleep_at is None:
+        if sleep is None:
             return None
+        sleep_at = self._sleep_instant(night, sleep)
         minutes = getattr(self.routine, WEEKDAYS[night.weekday()]).session_minutes or self.overrides.session_minutes
         ends_at = sleep_at - 60.0 * self.routine.ends_before_sleep_minutes
         return Night(night, sleep, sleep_at, ends_at - 60.0 * minutes, ends_at, minutes)
