@@ -29,6 +29,7 @@ COMMAND_MODULES: list[str] = [
     "device.cli.sound",
     "device.cli.plan",
     "device.doctor.command",
+    "device.cli.web",
 ]
 
 log = logging.getLogger("hushlight")

@@ -7,6 +7,7 @@ Every failure is one :class:`ConfigError` naming the file, the key path
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import re
 import tomllib
 import zoneinfo
@@ -204,6 +205,21 @@ def _check_cross_keys(config: Config, path: Path | str) -> None:
                 f"must not exceed sounds.max_volume ({getattr(routine, key)} > {sounds.max_volume})",
             )
     _check_journal(config, path)
+    _check_web(config, path)
+
+
+def _check_web(config: Config, path: Path | str) -> None:
+    try:
+        ipaddress.ip_address(config.web.bind)
+    except ValueError:
+        raise ConfigError(path, "web.bind", f'{config.web.bind!r} is not an IP address, e.g. "0.0.0.0"') from None
+    for network in config.web.allowed_networks:
+        try:
+            ipaddress.ip_network(network)
+        except ValueError:
+            raise ConfigError(
+                path, "web.allowed_networks", f'{network!r} is not a network like "192.168.0.0/16"'
+            ) from None
 
 
 def _check_journal(config: Config, path: Path | str) -> None:

@@ -28,6 +28,7 @@ class Evidence:
     last_trigger: str
     session_minutes: int
     counts: dict[str, dict[str, tuple[int, int]]]
+    never: tuple[str, ...] = ()  # the user's never-play list
 
     @classmethod
     def of(cls, state: DeviceState) -> Evidence:
@@ -39,6 +40,7 @@ class Evidence:
             settings.last_trigger,
             settings.session_minutes,
             state.rating_counts,
+            tuple(settings.never),
         )
 
 
@@ -70,7 +72,7 @@ class Experiment:
                 self.rng,
                 journal.policy,
                 pinned=evidence.pinned,
-                excluded=(*self.config.sounds.exclude, *evidence.broken),
+                excluded=(*self.config.sounds.exclude, *evidence.never, *evidence.broken),
                 last=evidence.last_trigger,
             )
         if dimension == "session_minutes":
@@ -84,7 +86,8 @@ class Experiment:
         if not after:
             pick = self.pick(evidence, "trigger")
             return pick.value if pick is not None else ""
-        names = [t for t in evidence.triggers if t not in {*self.config.sounds.exclude, *evidence.broken}]
+        excluded = {*self.config.sounds.exclude, *evidence.never, *evidence.broken}
+        names = [t for t in evidence.triggers if t not in excluded]
         if not names:
             return ""
         return names[(names.index(after) + 1) % len(names)] if after in names else names[0]

@@ -29,10 +29,13 @@ from device.core.schedule import clean_overrides
 from device.core.state import Settings
 from device.errors import HardwareError
 from device.hardware.buttons import BedsideButtons
+from device.hub.base import Hub
 from device.persist import JsonStateFile
 from device.runtime import wiring
 from device.runtime.clock import Clock, RealClock, ScaledClock
 from device.runtime.worker import Adapters, Worker
+from device.web import start_page
+from device.web.live import TeeHub, WebLink
 
 if TYPE_CHECKING:
     from device.sim.run import Simulator
@@ -195,7 +198,10 @@ class Daemon:
         self.player = self._closing(wiring.build_player(config, options.simulate, clock, state_dir, local_zone(config)))
         self.journal = self._closing(wiring.build_journal(config, state_dir))
         # The hub holds what it hears until the worker's first state publish, so _post is safe.
-        hub = self._closing(wiring.build_hub(config, options.simulate, self._post, clock, state_dir))
+        hub: Hub = self._closing(wiring.build_hub(config, options.simulate, self._post, clock, state_dir))
+        self.web_link = WebLink() if config.web.enabled else None
+        if self.web_link is not None:
+            hub = TeeHub(hub, self.web_link)  # the page hears what the hub hears
         watchdog = self.notifier.watchdog_interval
         worker = Worker(
             controller,
@@ -221,6 +227,19 @@ class Daemon:
         self.journal.subscribe(worker.post)  # rating counts for the experiment, now and after each rating
         edge_clock = simulator.edge_clock if simulator is not None else clock
         self.buttons = BedsideButtons(self.config.buttons, worker.post, edge_clock, self.pin_factory)
+        if self.web_link is not None:
+            page = start_page(
+                self.config,
+                self.options.state_dir,
+                local_zone(self.config),
+                self.web_link,
+                worker,
+                self.options.simulate,
+            )
+            if page is not None:
+                self.closers.append(page.close)
+                if simulator is not None:
+                    simulator.web_url = page.url
         if simulator is not None:
             simulator.start(self.pin_factory, worker.adapters.lamp, worker)
         self.stop_sensors = wiring.build_sensors(self.config, self.options.simulate, worker.post, clock)
