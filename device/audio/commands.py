@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,6 @@ def register(subparsers: Any) -> None:
 
 
 def _library(args: argparse.Namespace) -> Library | None:
-    from device.audio.mixer import open_mixer
     from device.audio.setup import open_library
     from device.cli import load_or_exit, setup_logging
 
@@ -38,9 +36,7 @@ def _library(args: argparse.Namespace) -> Library | None:
     if config is None:
         return None
     setup_logging("error")  # broken files are listed below, not logged twice
-    os.environ["SDL_AUDIODRIVER"] = "dummy"  # only to decode files: nothing is played
-    open_mixer(config.sounds, fallback_to_dummy=True)
-    return open_library(config.sounds, args.state_dir or config.device.state_dir)
+    return open_library(config.sounds, args.state_dir or config.device.state_dir, background=False)
 
 
 def cmd_list(args: argparse.Namespace) -> int:

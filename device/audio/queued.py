@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from device.audio.player import FailureCallback, Player
+from device.audio.player import FailureCallback, Player, TriggersCallback
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,9 @@ class QueuedPlayer:
 
     def set_failure_callback(self, callback: FailureCallback) -> None:
         self.inner.set_failure_callback(callback)
+
+    def set_triggers_callback(self, callback: TriggersCallback) -> None:
+        self.inner.set_triggers_callback(callback)
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait until every command sent so far has been carried out (for tests and shutdown)."""

@@ -188,6 +188,7 @@ class Daemon:
             simulator.start(self.pin_factory, worker.adapters.lamp, worker)
         self.stop_sensors = wiring.build_sensors(self.config, self.options.simulate, worker.post, clock)
         self.player.set_failure_callback(lambda trigger, reason: worker.post(ev.SoundFailed(trigger, reason)))
+        self.player.set_triggers_callback(lambda names, broken: worker.post(ev.TriggersAvailable(names, broken)))
         names, broken = self.player.triggers()
         worker.post(ev.TriggersAvailable(names, broken))
         worker.post(ev.Resume(self.stored_session))  # after the triggers: a resumed session needs them
