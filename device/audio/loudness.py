@@ -135,6 +135,11 @@ class KWeighting:
         parts = [self._filter(block[i : i + self._segment]) for i in range(0, block.shape[0], self._segment)]
         return np.concatenate(parts) if parts else np.zeros((0, self._tail.shape[1]))
 
+    @property
+    def segment(self) -> int:
+        """Frames filtered with one FFT: feeding whole segments costs least."""
+        return self._segment
+
     def _filter(self, piece: npt.NDArray[np.floating]) -> npt.NDArray[np.float64]:
         frames = piece.shape[0]
         spectrum = np.fft.rfft(np.asarray(piece, dtype=np.float64), n=self.n_fft, axis=0)
@@ -157,6 +162,8 @@ class LoudnessMeter:
         self.rate = rate
         self.frames = 0
         self._weight = KWeighting(rate, channels)
+        self._pending: list[npt.NDArray[np.float64]] = []
+        self._pending_frames = 0
         self._energy = 0.0  # K-weighted energy, summed over channels, of frames [0, self.frames)
         self._block = 0  # the next block to complete
         self._lower: dict[int, float] = {}  # energy at the start of blocks begun but not ended
@@ -171,6 +178,22 @@ class LoudnessMeter:
 
     def add(self, block: npt.NDArray[np.floating]) -> None:
         """Feed the next ``block`` (frames, channels) of the signal."""
+        self._pending.append(np.asarray(block, dtype=np.float64))
+        self._pending_frames += block.shape[0]
+        if self._pending_frames >= self._weight.segment:
+            self._flush(whole_segments=True)
+
+    def _flush(self, whole_segments: bool) -> None:
+        if not self._pending:
+            return
+        joined = np.concatenate(self._pending)
+        cut = joined.shape[0] - joined.shape[0] % self._weight.segment if whole_segments else joined.shape[0]
+        self._pending = [joined[cut:]] if cut < joined.shape[0] else []
+        self._pending_frames = joined.shape[0] - cut
+        if cut:
+            self._measure(joined[:cut])
+
+    def _measure(self, block: npt.NDArray[np.float64]) -> None:
         weighted = self._weight(block)
         energy = np.cumsum((weighted * weighted).sum(axis=1)) + self._energy
         start, end = self.frames, self.frames + weighted.shape[0]
@@ -198,6 +221,7 @@ class LoudnessMeter:
 
     def integrated(self) -> float:
         """The gated loudness so far in LUFS (-inf for silence), as if the signal ended here."""
+        self._flush(whole_segments=False)
         counts, powers = self._counts.copy(), self._powers.copy()
         count = round((self.frames / self.rate - BLOCK_S) / (BLOCK_S * (1.0 - OVERLAP))) + 1
         for j in range(self._block, count):  # the last blocks, cut at the end as the whole-signal meter does

@@ -191,12 +191,15 @@ def measure_file(path: Path, limit_s: float = math.inf) -> tuple[float, float]:
         reader.close()
         raise TriggerUnreadable(f"too short ({reader.info.seconds:.2f} s; at least {MIN_SECONDS:g} s)")
     try:
-        meter = LoudnessMeter(reader.info.rate, 2)
+        meter = LoudnessMeter(RATE, 2)  # at the mixer's rate: what is measured is what plays
+        resample = Resampler(reader.info.rate)
         limit = reader.info.frames if math.isinf(limit_s) else int(limit_s * reader.info.rate)
         for block in reader.blocks():
-            meter.add(block)
+            meter.add(resample(block))
             if reader.position >= limit:
                 break
+        else:
+            meter.add(resample(np.zeros((0, 2), np.float32), last=True))
         seconds = reader.info.seconds if reader.position >= limit else reader.position / reader.info.rate
     finally:
         reader.close()

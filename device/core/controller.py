@@ -30,6 +30,7 @@ from device.core.state import DeviceState, SessionState, Settings
 
 MIN_SESSION = 60.0  # s, the shortest session a late start may leave
 SHUTDOWN_FADE = 0.8  # s, sound and lamp at SIGTERM (systemd waits, the user should not hear a cut)
+FAILOVER_S = 1.0  # s, the crossfade from a trigger that broke while playing into the next
 
 Effects = list[fx.Effect]
 
@@ -331,7 +332,9 @@ class Controller:
             replacement = self._choose_trigger(after=event.trigger)
             if replacement:
                 session.trigger = replacement
-                out.append(fx.PlaySound(replacement, self.state.settings.volume, self.config.sounds.crossfade_s))
+                # A damaged file has only its buffered second or so left: the next one must be there by then.
+                fade = min(self.config.sounds.crossfade_s, FAILOVER_S)
+                out.append(fx.PlaySound(replacement, self.state.settings.volume, fade))
             else:
                 out += self._stop_session(now, "device", reason="no_playable_trigger", fade=0.5)
         return out
