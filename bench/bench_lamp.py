@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def child(mode: str, seconds: float) -> dict[str, float]:
     from gpiozero.pins.mock import MockFactory, MockPWMPin
 
-    from device.hardware.lamp_fader import FadingLamp
-    from device.hardware.lamp_gpio import GpioPwmOutput
+    from device.hardware.lamp.fader import FadingLamp
+    from device.hardware.lamp.gpio import GpioPwmOutput
     from device.runtime.clock import RealClock
 
     factory = MockFactory(pin_class=MockPWMPin)

@@ -6,10 +6,10 @@ import time
 from collections.abc import Callable
 
 from bench.__main__ import figure
-from device.hardware.sensors.bh1750 import BH1750
+from device.hardware.sensors.drivers.bh1750 import BH1750
+from device.hardware.sensors.drivers.sht4x import SHT4x
 from device.hardware.sensors.fakes import FakeBH1750, FakeBus, FakeSHT4x, SimRoom
 from device.hardware.sensors.poller import SensorPoller
-from device.hardware.sensors.sht4x import SHT4x
 
 ROUNDS = 400
 

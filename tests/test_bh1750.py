@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from device.hardware.sensors import bh1750
 from device.hardware.sensors.base import SensorError
+from device.hardware.sensors.drivers import bh1750
 from device.hardware.sensors.fakes import FakeBH1750, FakeBus, SimRoom
-from tests.support.sensor_clock import FakeClock
+from device.runtime.fake_clock import FakeClock
 
 
 def make(lux: float):

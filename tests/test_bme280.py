@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from device.hardware.sensors import bme280
 from device.hardware.sensors.base import SensorError
+from device.hardware.sensors.drivers import bme280
 from device.hardware.sensors.fakes import EXAMPLE_CALIBRATION, FakeBME280, FakeBus, SimRoom
-from tests.support.sensor_clock import FakeClock
+from device.runtime.fake_clock import FakeClock
 
 
 def make(room: SimRoom | None = None, **chip_args):

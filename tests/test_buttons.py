@@ -11,7 +11,7 @@ from device.core import effects as fx
 from device.core import events as ev
 from device.core.controller import Controller, settings_from_config
 from device.hardware.buttons import BedsideButtons
-from tests.support.fakes import FakeClock
+from device.runtime.fake_clock import FakeClock
 
 NOON = dt.datetime(2026, 11, 24, 21, 0, tzinfo=dt.UTC).timestamp()  # evening: no morning window
 

@@ -8,7 +8,7 @@ import pytest
 
 from device.hardware.sensors import base, detect
 from device.hardware.sensors.fakes import FakeBH1750, FakeBME280, FakeBus, FakeSHT3x, FakeSHT4x, SimRoom
-from tests.support.sensor_clock import FakeClock
+from device.runtime.fake_clock import FakeClock
 
 
 @pytest.fixture

@@ -332,7 +332,7 @@ def test_events_before_the_worker_runs_are_kept(broker: Broker, tmp_path: Path, 
 
     from device.audio.player import SilentPlayer
     from device.core.controller import Controller, settings_from_config
-    from device.hardware.lamp import RecordingLamp
+    from device.hardware.lamp.fakes.recording import RecordingLamp
     from device.journal.base import MemoryJournal
     from device.runtime.worker import Adapters, Worker
 

@@ -13,9 +13,9 @@ import pytest
 from matplotlib.image import imread
 
 from device.cli import main
+from device.cli.journal import CSV_FIELDS
 from device.config import parse_config
 from device.journal import store
-from device.journal.cli import CSV_FIELDS
 from device.journal.nights import Night, RatingRow, SessionRow, clock_text, group_nights, rating_counts
 from device.journal.summary import advice, planned_start, routine_streak, summarize
 from tests.support.journal_sim import TZ, simulate

@@ -16,7 +16,7 @@ from device.config import Config, default_config
 from device.core import effects as fx
 from device.core import events as ev
 from device.core.controller import Controller, settings_from_config
-from device.hardware.lamp import RecordingLamp
+from device.hardware.lamp.fakes.recording import RecordingLamp
 from device.hub.base import NullHub
 from device.journal import store
 from device.journal.writer import SqliteJournal

@@ -5,17 +5,17 @@ import threading
 import pytest
 
 from device.cli import main
-from device.hardware.fakes.lamp_light import LightAtLamp
-from device.hardware.fakes.pca9685 import FakePca9685Bus
-from device.hardware.lamp_calibrate import (
+from device.hardware.lamp.calibrate import (
     CalibrationError,
     WatchedOutput,
     calibrate_by_eye,
     calibrate_with_sensor,
     candidate_duties,
 )
-from device.hardware.lamp_pca9685 import Pca9685Output
-from tests.support.instant_clock import InstantClock
+from device.hardware.lamp.fakes.light import LightAtLamp
+from device.hardware.lamp.fakes.pca9685 import FakePca9685Bus
+from device.hardware.lamp.pca9685 import Pca9685Output
+from device.runtime.fake_clock import FakeClock
 
 Q = 1 / 4096
 
@@ -37,7 +37,7 @@ def test_candidates_climb_geometrically_on_the_grid():
 def test_sensor_finds_the_glow_point_to_one_step(glow):
     output, bus = pca_output()
     sensor = LightAtLamp(lambda: output.duty, glow_duty=glow, noise_lux=0.01)
-    found = calibrate_with_sensor(output, sensor, InstantClock())
+    found = calibrate_with_sensor(output, sensor, FakeClock())
     # the sensor sees the lamp once it gives ~0.05 lx above the dark (400 lx at full): a few steps past the glow
     assert glow < found <= glow + 0.0003 + Q
     assert bus.history[0][-1] == 0.0  # left off
@@ -46,13 +46,13 @@ def test_sensor_finds_the_glow_point_to_one_step(glow):
 def test_sensor_that_never_sees_the_lamp_is_a_clear_error():
     output, _ = pca_output()
     with pytest.raises(CalibrationError, match="never saw the lamp"):
-        calibrate_with_sensor(output, lambda: 3.0, InstantClock())
+        calibrate_with_sensor(output, lambda: 3.0, FakeClock())
 
 
 class Viewer:
     """A person in a dark room: sees light from ``visible`` on and presses ``reaction`` seconds later."""
 
-    def __init__(self, clock: InstantClock, visible: float, reaction: float) -> None:
+    def __init__(self, clock: FakeClock, visible: float, reaction: float) -> None:
         self.clock, self.visible, self.reaction = clock, visible, reaction
         self.pressed = threading.Event()
         self.seen_at: float | None = None
@@ -75,7 +75,7 @@ class Viewer:
 @pytest.mark.parametrize(("reaction", "steps_early"), [(0.2, 1), (0.35, 0), (0.5, 0), (0.9, 0)])
 def test_by_eye_takes_the_duty_seen_a_reaction_time_before_the_press(reaction, steps_early):
     output, _ = pca_output()
-    clock = InstantClock()
+    clock = FakeClock()
     viewer = Viewer(clock, visible=0.004, reaction=reaction)
     found = calibrate_by_eye(output, viewer.pressed, clock, dwell=0.6, on_step=viewer.step)
     duties = candidate_duties(Q)
@@ -87,7 +87,7 @@ def test_by_eye_takes_the_duty_seen_a_reaction_time_before_the_press(reaction, s
 def test_by_eye_without_a_press_fails_clearly():
     output, _ = pca_output()
     with pytest.raises(CalibrationError, match="no press"):
-        calibrate_by_eye(output, threading.Event(), InstantClock())
+        calibrate_by_eye(output, threading.Event(), FakeClock())
 
 
 def test_cli_with_the_simulated_sensor_saves_and_explains(tmp_path, capsys):
@@ -111,9 +111,9 @@ def test_cli_refuses_an_unknown_sensor(tmp_path, capsys):
 def test_bh1750_sensor_reads_the_room_chip_and_says_when_it_is_missing(monkeypatch):
     import smbus2
 
+    from device.cli import lamp  # noqa: F401 - registers the sensors
     from device.config import parse_config
-    from device.hardware import lamp_calibrate as cal
-    from device.hardware import lamp_cli  # noqa: F401 - registers the sensors
+    from device.hardware.lamp import calibrate as cal
     from device.hardware.sensors.fakes import FakeBH1750, FakeBus, SimRoom
 
     room = SimRoom(lux=12.0)

@@ -8,15 +8,16 @@ from dataclasses import dataclass
 
 import pytest
 
+from device.core import events as ev
 from device.core.perceptual import DutyMap
 from device.errors import HardwareError
-from device.hardware.fakes.pca9685 import FakePca9685Bus
-from device.hardware.fakes.sysfs_pwm import FakePwmSysfs
-from device.hardware.lamp_fader import FadingLamp
-from device.hardware.lamp_gpio import GpioPwmOutput
-from device.hardware.lamp_hwpwm import SysfsPwmOutput
-from device.hardware.lamp_pca9685 import Pca9685Output
-from tests.support.instant_clock import InstantClock
+from device.hardware.lamp.fader import FadingLamp
+from device.hardware.lamp.fakes.pca9685 import FakePca9685Bus
+from device.hardware.lamp.fakes.sysfs_pwm import FakePwmSysfs
+from device.hardware.lamp.gpio import GpioPwmOutput
+from device.hardware.lamp.hwpwm import SysfsPwmOutput
+from device.hardware.lamp.pca9685 import Pca9685Output
+from device.runtime.fake_clock import FakeClock
 
 MIN_DUTY, MAX_DUTY = 0.002, 1.0
 
@@ -24,7 +25,7 @@ MIN_DUTY, MAX_DUTY = 0.002, 1.0
 @dataclass
 class Rig:
     lamp: FadingLamp
-    clock: InstantClock
+    clock: FakeClock
     duties: Callable[[], list[float]]  # every duty the hardware (or its fake) was given, in order
 
     @property
@@ -37,7 +38,7 @@ class Rig:
 
 @pytest.fixture(params=["gpio", "hwpwm", "pca9685"])
 def rig(request, pin_factory, tmp_path) -> Iterator[Rig]:
-    clock = InstantClock()
+    clock = FakeClock()
     output: object
     if request.param == "gpio":
         output = GpioPwmOutput(18, 1000, pin_factory)
@@ -106,9 +107,9 @@ def test_45_minute_sunset_sleeps_between_steps(rig):
 
 def test_interrupted_fade_continues_from_where_it_is(rig):
     t0 = rig.clock.now()
-    rig.clock.pause_at = t0 + 30
+    rig.clock.hold(t0 + 30)
     rig.lamp.fade_to(100, 60, "linear")
-    assert rig.clock.paused.wait(5)
+    assert rig.clock.held.wait(5)
     halfway = rig.lamp.level()
     assert 45 <= halfway <= 50  # half-way along a linear perceptual fade
     before = len(rig.duties())
@@ -131,9 +132,9 @@ def test_levels_above_max_level_are_capped(rig):
 
 def test_blink_returns_to_the_level_before_and_resumes_the_fade(rig):
     rig.lamp.fade_to(10, 0)
-    rig.clock.pause_at = rig.clock.now() + 5
+    rig.clock.hold(rig.clock.now() + 5)
     rig.lamp.fade_to(30, 20, "linear")
-    assert rig.clock.paused.wait(5)
+    assert rig.clock.held.wait(5)
     at_blink = rig.lamp.level()
     before = len(rig.duties())
     rig.lamp.blink(2)
@@ -165,9 +166,9 @@ def test_breathing_light(rig):
 
 
 def test_breathing_stops_at_a_new_command(rig):
-    rig.clock.pause_at = rig.clock.now() + 60
+    rig.clock.hold(rig.clock.now() + 60)
     rig.lamp.breathe(4, 22, 480, 11, 6)
-    assert rig.clock.paused.wait(5)
+    assert rig.clock.held.wait(5)
     assert rig.lamp.status()["effect"] == "breathe"
     rig.lamp.fade_to(0, 2)
     rig.run()
@@ -185,9 +186,9 @@ def test_zero_duration_is_written_at_once_and_bad_values_refused(rig):
 
 
 def test_close_stops_the_fade_and_is_idempotent(rig):
-    rig.clock.pause_at = rig.clock.now() + 1
+    rig.clock.hold(rig.clock.now() + 1)
     rig.lamp.fade_to(100, 60)
-    assert rig.clock.paused.wait(5)
+    assert rig.clock.held.wait(5)
     rig.lamp.close()
     rig.lamp.close()
     assert not rig.lamp.busy()
@@ -212,10 +213,14 @@ class BrokenOutput:
 
 
 def test_a_failing_output_is_reported_not_fatal():
-    lamp = FadingLamp(BrokenOutput(), InstantClock(), MIN_DUTY)
+    lamp = FadingLamp(BrokenOutput(), FakeClock(), MIN_DUTY)
+    posted: list[ev.Event] = []
+    lamp.report_to(posted.append)
     lamp.fade_to(100, 10)
     assert lamp.wait_idle(5)
-    assert "did not answer" in lamp.fault
+    lamp.fade_to(50, 10)  # still broken: one report per outage
+    assert lamp.wait_idle(5)
+    assert posted == [ev.AdapterFailed("lamp", "HardwareError: lamp: PCA9685 at 0x40 did not answer")]
     lamp.close()
 
 
@@ -236,7 +241,7 @@ def test_a_real_time_fade_takes_its_time_and_reports_progress(pin_factory):
     lamp.close()
 
 
-class LateClock(InstantClock):
+class LateClock(FakeClock):
     """Every wait oversleeps by ``late`` device seconds (a busy machine, or --speed 600); ``jump_at`` jumps ahead."""
 
     def __init__(self, late: float = 0.0, jump: float = 0.0) -> None:

@@ -3,8 +3,8 @@ import errno
 import pytest
 
 from device.errors import HardwareError
-from device.hardware.fakes.sysfs_pwm import FakePwmSysfs
-from device.hardware.lamp_hwpwm import SysfsPwmOutput, channel_for_pin
+from device.hardware.lamp.fakes.sysfs_pwm import FakePwmSysfs
+from device.hardware.lamp.hwpwm import SysfsPwmOutput, channel_for_pin
 
 
 def test_setup_writes_export_period_duty_enable_in_order(tmp_path):

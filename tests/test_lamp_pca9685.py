@@ -1,8 +1,8 @@
 import pytest
 
 from device.errors import HardwareError
-from device.hardware.fakes.pca9685 import FakePca9685Bus
-from device.hardware.lamp_pca9685 import Pca9685Output, led_registers, prescale_for
+from device.hardware.lamp.fakes.pca9685 import FakePca9685Bus
+from device.hardware.lamp.pca9685 import Pca9685Output, led_registers, prescale_for
 
 
 @pytest.mark.parametrize(("hz", "expected"), [(1526, 3), (1000, 5), (200, 30), (50, 121), (24, 253), (1, 255)])

@@ -9,17 +9,17 @@ from device.core import effects as fx
 from device.core import events as ev
 from device.core.controller import Controller, settings_from_config
 from device.errors import ConfigError
-from device.hardware.lamp import RecordingLamp
-from device.hardware.lamp_fader import FadingLamp
+from device.hardware.lamp.fader import FadingLamp
+from device.hardware.lamp.fakes.recording import RecordingLamp
 from device.runtime import wiring
+from device.runtime.fake_clock import FakeClock
 from device.runtime.worker import Adapters
-from tests.support.instant_clock import InstantClock
 
 
 @pytest.mark.parametrize("backend", ["gpio", "hwpwm", "pca9685"])
 def test_simulation_builds_the_configured_backend_over_its_fake(backend, pin_factory, tmp_path):
     config = parse_config(f'[lamp]\nbackend = "{backend}"\npin = 12\n')
-    lamp = wiring.build_lamp(config, True, InstantClock(), pin_factory, tmp_path)
+    lamp = wiring.build_lamp(config, True, FakeClock(), pin_factory, tmp_path)
     assert isinstance(lamp, FadingLamp)
     lamp.fade_to(60, 2, "ease")
     assert lamp.wait_idle(5)
@@ -78,7 +78,7 @@ def test_worker_hands_breathing_to_the_lamp():
     from device.journal.base import MemoryJournal
     from device.runtime.worker import Worker
 
-    clock = InstantClock()
+    clock = FakeClock()
     lamp = RecordingLamp(clock)
     worker = Worker(controller(), Adapters(lamp, SilentPlayer(), NullHub(), MemoryJournal()), clock)
     worker.post(ev.Command("lamp_effect", "breathe"))
@@ -91,6 +91,6 @@ def test_a_calibration_not_yet_pinned_is_pointed_out(pin_factory, tmp_path, capl
     (tmp_path / "lamp-calibration.json").write_text('{"min_duty": 0.0037}')
     config = parse_config('[lamp]\nbackend = "pca9685"\n')
     with caplog.at_level("INFO", logger="device.runtime.wiring"):
-        lamp = wiring.build_lamp(config, True, InstantClock(), pin_factory, tmp_path)
+        lamp = wiring.build_lamp(config, True, FakeClock(), pin_factory, tmp_path)
     lamp.close()
     assert "calibrated min_duty 0.0037 differs from [lamp] min_duty 0.002" in caplog.text

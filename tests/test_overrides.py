@@ -9,11 +9,11 @@ import zoneinfo
 
 import pytest
 
+from device.cli.plan import plan_lines
 from device.core import effects as fx
 from device.core.schedule import Overrides, Schedule, clean_overrides
 from device.core.state import Settings
 from device.persist import JsonStateFile
-from device.plan_cli import plan_lines
 from device.runtime.daemon import load_settings
 from tests.support.nights import Nights, config
 

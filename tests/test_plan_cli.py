@@ -6,8 +6,8 @@ import json
 import zoneinfo
 
 from device.cli import main
+from device.cli.plan import plan_lines
 from device.core.schedule import Overrides, Schedule
-from device.plan_cli import plan_lines
 from tests.support.nights import config
 
 TOML = '[routine]\nwake = "06:30"\ndates_off = [2026-11-27]\n[routine.friday]\nsleep = "00:30"\n[routine.sunday]\nwake = "off"\n'

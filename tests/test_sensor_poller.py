@@ -14,7 +14,7 @@ from device.core import events as ev
 from device.core.controller import Controller, settings_from_config
 from device.hardware.sensors.fakes import FakeBH1750, FakeBus, FakeSHT4x, Faults, SimRoom
 from device.hardware.sensors.poller import MAX_BACKOFF_S, SensorPoller
-from tests.support.sensor_clock import FakeClock
+from device.runtime.fake_clock import FakeClock
 
 POLLER_LOG = "device.hardware.sensors.poller"
 
@@ -181,7 +181,7 @@ def test_close_is_idempotent_and_closes_the_bus(setup):
 
 def test_thirty_percent_failing_transactions_for_ten_minutes(caplog):
     """The daemon side stays up; the state shows each sensor unavailable and available again; one line per outage."""
-    clock = FakeClock(limit=FakeClock().t + 600)
+    clock = FakeClock(hold_at=FakeClock().t + 600)
     room = SimRoom(temperature_c=19.0, humidity=45.0, lux=2.0)
     bus = FakeBus(
         [FakeSHT4x(0x44, room, clock.now), FakeBH1750(0x23, room, clock.now)], Faults(nack=0.2, timeout=0.1, seed=7)
@@ -202,11 +202,11 @@ def test_thirty_percent_failing_transactions_for_ten_minutes(caplog):
     poller = SensorPoller(bus, post, clock, 5.0, sleep=clock.sleep, max_backoff=60.0)
     with caplog.at_level(logging.INFO, logger=POLLER_LOG):
         poller.start()
-        assert clock.reached.wait(10), "the poller stopped before ten simulated minutes"
+        assert clock.held.wait(10), "the poller stopped before ten simulated minutes"
         faulty = (bus.transactions, bus.failed)
         bus.faults = Faults()  # the bus heals
-        clock.extend(clock.t + 600)
-        assert clock.reached.wait(10)
+        clock.hold(clock.t + 600)
+        assert clock.held.wait(10)
         alive = poller._thread is not None and poller._thread.is_alive()
         poller.close()
     assert alive

@@ -7,14 +7,14 @@ import threading
 import pytest
 
 from device.cli import main
+from device.cli.sensors import describe
 from device.config.schema import Config, SensorsConfig
 from device.core import events as ev
 from device.hardware.sensors import fakes
-from device.hardware.sensors.cli import describe
 from device.hardware.sensors.fakes import FakeBME280, FakeBus, FakeSHT3x, SimRoom
 from device.runtime import wiring
 from device.runtime.clock import ScaledClock
-from tests.support.sensor_clock import FakeClock
+from device.runtime.fake_clock import FakeClock
 
 
 @pytest.fixture

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from device.hardware.sensors import sht3x, sht4x
 from device.hardware.sensors.base import SensorError
+from device.hardware.sensors.drivers import sht3x, sht4x
 from device.hardware.sensors.fakes import FakeBus, FakeSHT3x, FakeSHT4x, SimRoom
-from tests.support.sensor_clock import FakeClock
+from device.runtime.fake_clock import FakeClock
 
 
 def make(room: SimRoom | None = None):

@@ -12,8 +12,8 @@ import msgspec
 import pytest
 
 from device.config import default_config
-from device.hardware.lamp_fader import FadingLamp
-from device.hardware.lamp_gpio import GpioPwmOutput
+from device.hardware.lamp.fader import FadingLamp
+from device.hardware.lamp.gpio import GpioPwmOutput
 from device.hardware.sensors.fakes import simulated_room
 from device.runtime.clock import ScaledClock
 from device.sim.run import Simulator

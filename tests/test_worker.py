@@ -9,7 +9,7 @@ from device.audio.player import SilentPlayer
 from device.config import parse_config
 from device.core import events as ev
 from device.core.controller import Controller, settings_from_config
-from device.hardware.lamp import RecordingLamp
+from device.hardware.lamp.fakes.recording import RecordingLamp
 from device.hub.base import NullHub
 from device.journal.base import MemoryJournal
 from device.runtime.clock import RealClock
@@ -88,6 +88,49 @@ def test_failing_adapter_is_contained_reported_and_recovers(caplog) -> None:
     assert adapters.lamp.history[-1][1] == 40
     worker.post(ev.Shutdown())
     thread.join(2)
+
+
+class DyingOutput:
+    """A PWM output that stops answering after its first write, until healed."""
+
+    quantum = 1 / 1000
+    frequency_hz = 1000.0
+
+    def __init__(self) -> None:
+        self.writes = 0
+        self.healed = False
+
+    def write(self, duty: float) -> None:
+        self.writes += 1
+        if self.writes > 1 and not self.healed:
+            raise OSError(121, "Remote I/O error")
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_failure_on_the_lamps_fade_thread_reaches_the_core_and_the_hub() -> None:
+    from device.hardware.lamp.fader import FadingLamp
+    from device.runtime.fake_clock import FakeClock
+
+    output = DyingOutput()
+    worker, adapters, _controller, thread = make_worker(lambda clock: FadingLamp(output, FakeClock(), 0.002))
+    adapters.lamp.report_to(worker.post)  # as the daemon wires it
+    worker.post(ev.Command("lamp", {"on": True, "level": 50, "transition": 10}, "hub"))
+    deadline = time.monotonic() + 2  # the fade runs on the lamp's thread, which posts the failure
+    while "lamp" not in adapters.hub.state.get("faults", {}) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert "Remote I/O error" in adapters.hub.state["faults"]["lamp"]
+    assert thread.is_alive()
+    output.healed = True
+    worker.post(ev.Command("lamp", {"on": True, "level": 20, "transition": 0}, "hub"))
+    deadline = time.monotonic() + 2
+    while adapters.hub.state["faults"] and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert adapters.hub.state["faults"] == {}
+    worker.post(ev.Shutdown())
+    thread.join(2)
+    adapters.lamp.close()
 
 
 def test_idle_worker_sleeps_instead_of_polling() -> None:

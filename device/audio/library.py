@@ -37,6 +37,7 @@ from device.audio.loudness import gain_to
 from device.audio.recording import MIN_SECONDS, TriggerUnreadable, decode_file, measure_file
 from device.audio.scan import Found, find_recordings
 from device.audio.stream import ArrayLoop, FileLoop, TriggerStream
+from device.errors import HushlightError
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ SAVE_EVERY = 20  # measurements between writes of the cache while a folder is be
 Measure = Callable[[Path, float], tuple[float, float]]
 
 
-class UnknownTrigger(KeyError):
+class UnknownTrigger(HushlightError, KeyError):
     """No trigger of that name in the library."""
 
 

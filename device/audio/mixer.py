@@ -16,13 +16,14 @@ import numpy.typing as npt
 
 from device.audio.dsp import RATE, Array
 from device.config.schema import SoundsConfig
+from device.errors import HushlightError
 
 log = logging.getLogger(__name__)
 
 CHANNELS = 16  # voices fading out still hold a channel: room for a burst of presses
 
 
-class MixerUnavailable(RuntimeError):
+class MixerUnavailable(HushlightError, RuntimeError):
     """SDL could not open any audio output."""
 
 

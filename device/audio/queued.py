@@ -9,25 +9,21 @@ sent while a trigger is still loading is carried out after it, never before.
 from __future__ import annotations
 
 import logging
-import queue
-import threading
 from collections.abc import Callable
 from typing import Any
 
 from device.audio.player import FailureCallback, Player, TriggersCallback
+from device.runtime.queue_thread import QueueThread
 
 log = logging.getLogger(__name__)
 
-_STOP = object()
+Call = tuple[Callable[..., None], tuple[Any, ...]]
 
 
 class QueuedPlayer:
     def __init__(self, inner: Player) -> None:
         self.inner = inner
-        self._queue: queue.Queue[Any] = queue.Queue()
-        self._closed = False
-        self._thread = threading.Thread(target=self._run, name="hushlight-sound-commands", daemon=True)
-        self._thread.start()
+        self._thread: QueueThread[Call] = QueueThread("hushlight-sound-commands", self._run)
 
     def triggers(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         return self.inner.triggers()
@@ -52,32 +48,20 @@ class QueuedPlayer:
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait until every command sent so far has been carried out (for tests and shutdown)."""
-        done = threading.Event()
-        self._queue.put(done.set)
-        return done.wait(timeout)
+        return self._thread.flush(timeout)
 
     def close(self) -> None:
         """Finish the commands already sent (the last fade-out), then close the player; safe twice."""
-        if self._closed:
+        if self._thread.closed:
             return
-        self._closed = True
-        self._queue.put(_STOP)
-        self._thread.join(10)
+        self._thread.close(10)
         self.inner.close()
 
     def _put(self, method: Callable[..., None], *args: Any) -> None:
-        if not self._closed:
-            self._queue.put((method, args))
+        self._thread.put((method, args))
 
-    def _run(self) -> None:
-        while True:
-            item = self._queue.get()
-            if item is _STOP:
-                return
-            if callable(item):
-                item()
-                continue
-            method, args = item
+    def _run(self, calls: list[Call]) -> None:
+        for method, args in calls:
             try:
                 method(*args)
             except Exception:

@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from device.audio.dsp import RATE
+from device.errors import HushlightError
 
 BLOCK = 65536  # frames read at once: 1.5 s at 44.1 kHz, 0.5 MB of float32 stereo
 # libsndfile's frame count of an MP3 without a length header is an estimate: only a file that ends
@@ -28,7 +29,7 @@ MIN_SECONDS = 1.0  # shorter files are not triggers
 Block = npt.NDArray[np.float32]  # (frames, 2)
 
 
-class TriggerUnreadable(RuntimeError):
+class TriggerUnreadable(HushlightError, RuntimeError):
     """A trigger's file could not be read or decoded (or turned out damaged while playing)."""
 
 

@@ -41,8 +41,8 @@ class ClockTime:
         if not isinstance(text, str):
             raise TypeError(f'expected a time of day as a string "HH:MM", got {text!r}')
         parts = text.strip().split(":")
-        if len(parts) != 2 or not all(p.isdigit() and len(p) == 2 for p in parts):
-            raise ValueError(f'{text!r} is not a time of day: expected "HH:MM" (24 h), like "23:00"')
+        if len(parts) != 2 or not all(p.isascii() and p.isdigit() and len(p) == 2 for p in parts):
+            raise ValueError(f'{text[:32]!r} is not a time of day: expected "HH:MM" (24 h), like "23:00"')
         hour, minute = int(parts[0]), int(parts[1])
         if hour > 23 or minute > 59:
             raise ValueError(f"{text!r} is not a time of day: hours go 00-23 and minutes 00-59")

@@ -17,6 +17,7 @@ from typing import Any
 from device.config.schema import ButtonConfig, Config
 from device.core import effects as fx
 from device.core import events as ev
+from device.core import record
 from device.core import room as room_meaning
 from device.core.experiment import Experiment
 from device.core.gestures import GestureClassifier, GestureKind, GestureTiming
@@ -24,7 +25,7 @@ from device.core.lamp_actions import LAMP_ON_FADE, LampActions
 from device.core.overrides import routine_actions
 from device.core.routine import TIMERS as ROUTINE_TIMERS
 from device.core.routine import Routine
-from device.core.schedule import iso
+from device.core.schedule import in_morning_window, iso, night_of
 from device.core.settings_actions import SettingsActions
 from device.core.state import DeviceState, SessionState, Settings
 
@@ -155,12 +156,7 @@ class Controller:
         return out + self._command(action, None, "button", now)
 
     def _in_morning_window(self, now: float) -> bool:
-        if self.state.session.active:
-            return False
-        local = dt.datetime.fromtimestamp(now, self.tz)
-        minutes = local.hour * 60 + local.minute
-        routine = self.config.routine
-        return routine.morning_start.minutes <= minutes < routine.morning_end.minutes
+        return not self.state.session.active and in_morning_window(now, self.tz, self.config.routine)
 
     # -- commands --------------------------------------------------------------
 
@@ -265,10 +261,7 @@ class Controller:
             out.append(fx.LampFade(level, 0.0))
         return out + [
             fx.PublishEvent("session_ended", {"trigger": session.trigger, "reason": reason}),
-            fx.JournalRecord(
-                "session_end",
-                {"trigger": session.trigger, "end": now, "actual": now - session.started_at, "reason": reason},
-            ),
+            self._session_end(session, now, reason),
             *self.routine.session_stopped(reason),
         ]
 
@@ -320,6 +313,10 @@ class Controller:
         self.state.lamp.start_fade(now, 0.0, fade, "ease")
         out += [fx.LampFade(0.0, fade, "ease"), fx.PublishEvent("good_night", {"source": source})]
         return out
+
+    def _session_end(self, session: SessionState, end: float, reason: str) -> fx.JournalRecord:
+        night = night_of(session.started_at, self.tz, self.config.routine.morning_start).isoformat()
+        return record.session_end(session.trigger, session.started_at, end, reason, night)
 
     # -- other events ------------------------------------------------------------
 
@@ -375,15 +372,7 @@ class Controller:
             self.state.session = SessionState(started_at=session.started_at, trigger=session.trigger)
             out: Effects = [
                 fx.PublishEvent("session_ended", {"trigger": session.trigger, "reason": "time_limit"}),
-                fx.JournalRecord(
-                    "session_end",
-                    {
-                        "trigger": session.trigger,
-                        "end": when,
-                        "actual": when - session.started_at,
-                        "reason": "time_limit",
-                    },
-                ),
+                self._session_end(session, when, "time_limit"),
             ]
             return out + self.routine.session_ended(when, session.trigger)
         return []

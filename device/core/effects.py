@@ -65,11 +65,6 @@ class RescanTriggers:
 
 
 @dataclass(frozen=True)
-class PublishState:
-    """The state changed: the hub should publish it."""
-
-
-@dataclass(frozen=True)
 class PublishEvent:
     kind: str
     data: dict[str, Any] = field(default_factory=dict)
@@ -108,7 +103,6 @@ Effect = (
     | FadeOutSound
     | SetVolume
     | RescanTriggers
-    | PublishState
     | PublishEvent
     | RejectCommand
     | PersistSettings

@@ -6,10 +6,10 @@ it works on the controller's state and holds nothing of its own.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from device.core import policy
+from device.core.schedule import night_of
 
 if TYPE_CHECKING:
     from device.core.controller import Controller
@@ -68,7 +68,7 @@ class Experiment:
             "source": source,
             "start": now,
             "planned": length,
-            "night": (dt.datetime.fromtimestamp(now, self.ctl.tz) - dt.timedelta(hours=12)).date().isoformat(),
+            "night": night_of(now, self.ctl.tz, self.ctl.config.routine.morning_start).isoformat(),
             "volume": state.settings.volume,
             "sunset_minutes": None if sunset is None else sunset / 60,
             "room": {

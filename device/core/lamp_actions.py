@@ -10,6 +10,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from device.core import effects as fx
+from device.core.perceptual import BREATHE_LEAD_IN
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -19,7 +20,6 @@ if TYPE_CHECKING:
     Action = Callable[[float, Any, str], list[fx.Effect]]
 
 LAMP_ON_FADE = 1.0  # s, lamp toggles and plain on/off from the hub
-BREATHE_LEAD_IN = 3.0  # s, the lamp's glide to the breathing light's low level (the lamp's own constant)
 
 
 class LampActions:

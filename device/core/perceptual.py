@@ -197,6 +197,7 @@ def plan_fade(
 
 
 INHALE_SHARE = 0.4  # of each breath; a longer out-breath is the calming half
+BREATHE_LEAD_IN = 3.0  # s, from the current level to the low level before the first in-breath
 
 
 def breath_phases(duration: float, start_bpm: float, end_bpm: float) -> list[float]:

@@ -1,4 +1,5 @@
-"""The running session as stored in the state directory, so a restart can resume it.
+"""The running session as stored in the state directory, so a restart can resume it,
+and the journal's record of its end.
 
 Written (atomically, by the worker) whenever a session starts, stops or the
 user takes the lamp or the volume during it; read once at daemon start.
@@ -10,6 +11,7 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from device.core import effects as fx
 from device.core.fade import fade_level
 
 RECORD_VERSION = 1
@@ -70,3 +72,9 @@ def sunset_level(evening: float, night: float, sunset_at: float, ends_at: float,
 def eased_volume(start: float, fraction: float, ease_from: float, ends_at: float, now: float) -> float:
     """The session's volume at ``now`` while it eases from ``start`` to ``start * fraction`` by ``ends_at``."""
     return fade_level(start, start * fraction, ease_from, ends_at, now, "linear")
+
+
+def session_end(trigger: str, started_at: float, end: float, reason: str, night: str) -> fx.JournalRecord:
+    """The journal's ``session_end`` record: how long it played, why it ended, and its night (the core's rule)."""
+    data = {"trigger": trigger, "end": end, "actual": end - started_at, "reason": reason, "night": night}
+    return fx.JournalRecord("session_end", data)

@@ -29,6 +29,7 @@ Rules:
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -37,6 +38,7 @@ from device.config.types import ClockTime, SleepTime
 from device.core.state import Settings
 
 NOON = 12 * 60
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 LOOKAHEAD_DAYS = 9  # a weekly plan repeats; one more day covers "tonight" and DST edges
 
 
@@ -92,6 +94,35 @@ def local_instant(day: dt.date, time: ClockTime, tz: dt.tzinfo) -> float:
     return dt.datetime.combine(day, time.as_time(), tzinfo=tz).replace(fold=0).timestamp()
 
 
+def night_of(now: float, tz: dt.tzinfo, morning_start: ClockTime) -> dt.date:
+    """Which night it is at ``now``: the date of its evening, rolling over at ``morning_start`` in ``tz``.
+
+    The one rule for the routine's "tonight", the journal's nights and the
+    experiment's: 02:00 belongs to the night before, 05:00 (the default
+    morning start) on to the coming evening.
+    """
+    local = dt.datetime.fromtimestamp(now, tz)
+    if local.hour * 60 + local.minute < morning_start.minutes:
+        return local.date() - dt.timedelta(days=1)
+    return local.date()
+
+
+def in_morning_window(now: float, tz: dt.tzinfo, routine: RoutineConfig) -> bool:
+    """``now`` is in the morning window (``morning_start`` to ``morning_end``), when a press rates last night."""
+    local = dt.datetime.fromtimestamp(now, tz)
+    return routine.morning_start.minutes <= local.hour * 60 + local.minute < routine.morning_end.minutes
+
+
+def rated_night(now: float, tz: dt.tzinfo, routine: RoutineConfig, last_start: float | None) -> dt.date:
+    """The night a rating at ``now`` is for: tonight's session's, else last night in the morning window, else tonight."""
+    tonight = night_of(now, tz, routine.morning_start)
+    if last_start is not None and last_start <= now and night_of(last_start, tz, routine.morning_start) == tonight:
+        return tonight
+    if in_morning_window(now, tz, routine):
+        return tonight - dt.timedelta(days=1)
+    return tonight
+
+
 def iso(instant: float, tz: dt.tzinfo) -> str:
     return dt.datetime.fromtimestamp(instant, tz).isoformat(timespec="seconds")
 
@@ -106,11 +137,8 @@ class Schedule:
         self._config_off = frozenset(d.isoformat() for d in routine.dates_off)
 
     def night_of(self, now: float) -> dt.date:
-        """The night "tonight" refers to at ``now``."""
-        local = dt.datetime.fromtimestamp(now, self.tz)
-        if local.hour * 60 + local.minute < self.routine.morning_start.minutes:
-            return local.date() - dt.timedelta(days=1)
-        return local.date()
+        """The night "tonight" refers to at ``now`` (:func:`night_of`)."""
+        return night_of(now, self.tz, self.routine.morning_start)
 
     def is_date_off(self, day: dt.date) -> bool:
         iso_day = day.isoformat()
@@ -204,12 +232,15 @@ def parse_sleep(value: object) -> str | None:
 
 
 def parse_date(value: object) -> str:
-    if not isinstance(value, str) or len(value) != 10:
+    """A "YYYY-MM-DD" date (ASCII digits, a real day) normalised; raises ValueError naming what is wrong."""
+    if not isinstance(value, str):
         raise ValueError(f'expected a date "YYYY-MM-DD", got {value!r}')
+    if not _DATE.fullmatch(value):
+        raise ValueError(f'{value[:32]!r} is not a date "YYYY-MM-DD"')
     try:
         return dt.date.fromisoformat(value).isoformat()
     except ValueError:
-        raise ValueError(f'{value!r} is not a date "YYYY-MM-DD"') from None
+        raise ValueError(f"{value[:32]!r} is not a real date") from None
 
 
 def parse_weekday(value: object) -> str:

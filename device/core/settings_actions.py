@@ -6,11 +6,11 @@ controller's state and holds nothing of its own.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from typing import TYPE_CHECKING, Any
 
 from device.core import effects as fx
+from device.core.schedule import rated_night
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -71,7 +71,8 @@ class SettingsActions:
         if rating not in ("good", "bad"):
             return [fx.RejectCommand("rate", f"rating must be 'good' or 'bad', not {rating!r}")]
         self.ctl.state.last_rating = rating
-        night = (dt.datetime.fromtimestamp(now, self.ctl.tz) - dt.timedelta(hours=12)).date().isoformat()
+        session = self.ctl.state.session
+        night = rated_night(now, self.ctl.tz, self.ctl.config.routine, session.started_at or None).isoformat()
         return [
             fx.LampBlink(1 if rating == "good" else 2),
             fx.JournalRecord("rating", {"night": night, "rating": rating, "source": source, "at": now}),

@@ -9,7 +9,6 @@ even if a check here were missed.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
 import re
@@ -20,6 +19,8 @@ from typing import Any, get_args
 from device.config.schema import WEEKDAYS, Action, Config
 from device.core.events import Command
 from device.core.overrides import MAX_DATES_OFF
+from device.core.schedule import parse_date, parse_sleep
+from device.errors import HushlightError
 
 MAX_JSON_DEPTH = 4
 MAX_TRANSITION_S = 3600.0
@@ -27,8 +28,6 @@ LAMP_EFFECTS = ("none", "breathe")
 # What a button can be set to do (the config's list, without "none"), and a rescan of the sounds folder.
 BUTTON_ACTIONS = (*(a for a in get_args(Action) if a != "none"), "rescan_triggers")
 _NUMBER = re.compile(r"^-?(0|[1-9][0-9]{0,8})(\.[0-9]{1,6})?$")
-_SLEEP = re.compile(r"^(off|([01][0-9]|2[0-3]):[0-5][0-9])$")
-_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _ON = {"on", "true", "1"}
 _OFF = {"off", "false", "0"}
 
@@ -54,7 +53,7 @@ class Limits:
         )
 
 
-class Rejected(ValueError):
+class Rejected(HushlightError, ValueError):
     """A command payload that must not reach the core; ``str()`` is the reason."""
 
 
@@ -164,9 +163,13 @@ def press(text: str, what: str) -> None:
 
 
 def sleep_time(text: str, what: str) -> str:
-    value = text.lower() if text.lower() == "off" else text
-    if not _SLEEP.match(value):
-        raise Rejected(f'{what} must be "HH:MM" (24 h) or "off", not {text[:32]!r}')
+    """A sleep or wake time by the core's parser; its error becomes the rejection's reason."""
+    try:
+        value = parse_sleep(text)
+    except ValueError:
+        raise Rejected(f'{what} must be "HH:MM" (24 h) or "off", not {text[:32]!r}') from None
+    if value is None:
+        raise Rejected(f'{what} must be "HH:MM" (24 h) or "off", not an empty payload')
     return value
 
 
@@ -281,12 +284,11 @@ def _dates_off(text: str, limits: Limits, triggers: tuple[str, ...]) -> Command:
 
 def _date(text: str) -> str:
     shown = text[:32] if text.isprintable() else excerpt(text.encode(), 32)
-    if not _DATE.fullmatch(text):
-        raise Rejected(f'dates_off: {shown!r} is not a date "YYYY-MM-DD"')
     try:
-        return dt.date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise Rejected(f"dates_off: {shown!r} is not a real date") from None
+        return parse_date(text)
+    except ValueError as exc:
+        reason = str(exc).replace(repr(text[:32]), repr(shown), 1)  # the payload as it can be logged
+        raise Rejected(f"dates_off: {reason}") from None
 
 
 PARSERS: dict[str, Parser] = {

@@ -26,6 +26,7 @@ from paho.mqtt.properties import Properties
 
 from device.config.schema import Config
 from device.core import events as ev
+from device.errors import HushlightError
 from device.hub import commands
 from device.hub.discovery import Topics
 from device.hub.publisher import Publisher
@@ -40,7 +41,7 @@ RECONNECT_FRACTION = 0.1  # wait about a tenth of the time already offline befor
 RECORD_FILE = "hub-discovery.json"
 
 
-class HubSetupError(RuntimeError):
+class HubSetupError(HushlightError, RuntimeError):
     """The hub cannot be set up as configured (unreadable password file, bad TLS files)."""
 
 

@@ -211,7 +211,7 @@ def _end_session(conn: sqlite3.Connection, data: dict[str, Any]) -> None:
         return
     # Its start was lost (a crash before the batch was written): keep what we know.
     log.warning("journal: session ending at %s had no start row; recording it from its end", end)
-    night = data.get("night") or time.strftime("%Y-%m-%d", time.localtime(end - actual - 12 * 3600))
+    night = _night(data, "night")  # the core's rule, in the configured time zone
     conn.execute(
         "INSERT INTO sessions (night, trigger, final_trigger, source, started_at, planned_s, ended_at, actual_s,"
         " reason) VALUES (?, ?, ?, 'unknown', ?, ?, ?, ?, ?)",

@@ -15,10 +15,7 @@ adapter fault and retried with the next batch; the device goes on either way.
 from __future__ import annotations
 
 import logging
-import queue
 import sqlite3
-import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,84 +25,57 @@ from device.core.policy import favourite
 from device.journal import store
 from device.journal.nights import group_nights, rating_counts
 from device.journal.summary import routine_streak
+from device.runtime.queue_thread import QueueThread
 
 log = logging.getLogger(__name__)
 
 Post = Callable[[ev.Event], None]
 MAX_PENDING = 10_000  # records kept for a retry while the file cannot be written
 Item = tuple[str, dict[str, Any]]
-_STOP: Item = ("__stop__", {})
-_STATS: Item = ("__stats__", {})
+_STATS: Item = ("__stats__", {})  # post the counts even when nothing was written
 
 
 class SqliteJournal:
     def __init__(self, path: Path, batch_seconds: float = 2.0) -> None:
         self.path = path
         self.batch_seconds = batch_seconds
-        self._queue: queue.Queue[tuple[str, dict[str, Any]]] = queue.Queue()
         self._post: Post | None = None
         self._pending: list[tuple[str, dict[str, Any]]] = []
         self._conn: sqlite3.Connection | None = None
         self._failed = False
-        self._closed = False
         self.batches_written = 0  # transactions committed (one per batch): a test's view of card writes
-        self._thread = threading.Thread(target=self._run, name="hushlight-journal", daemon=True)
-        self._thread.start()
+        self._thread: QueueThread[Item] = QueueThread("hushlight-journal", self._handle, batch_seconds)
 
     def record(self, kind: str, data: dict[str, Any]) -> None:
         """Queue one record; returns at once."""
         if kind == "session_start" and isinstance(data.get("choice"), dict):
             log.info("tonight: %s", "; ".join(str(c.get("why", "")) for c in data["choice"].values()))
-        self._queue.put((kind, dict(data)))
+        self._thread.put((kind, dict(data)))
 
     def subscribe(self, post: Post) -> None:
         """Post :class:`JournalStats` to ``post`` now and after every rating."""
         self._post = post
-        self._queue.put(_STATS)
+        self._thread.put(_STATS)
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until everything queued so far is written (tests and the CLI's own writes)."""
-        done = threading.Event()
-        self._queue.put(("__flush__", {"done": done}))
-        return done.wait(timeout)
+        return self._thread.flush(timeout)
 
     def close(self) -> None:
         """Write what is queued and stop the writer; safe to call twice."""
-        if self._closed:
+        if self._thread.closed:
             return
-        self._closed = True
-        self._queue.put(_STOP)
-        self._thread.join(10.0)
+        self._thread.close(10.0)
         if self._conn is not None:
             self._conn.close()
             self._conn = None
 
     # -- the writer thread -----------------------------------------------------
 
-    def _run(self) -> None:
-        while True:
-            batch = self._gather()
-            stop = any(kind == "__stop__" for kind, _ in batch)
-            records = [(k, d) for k, d in batch if not k.startswith("__")]
-            changed = self._write(records)
-            if changed or any(kind == "__stats__" for kind, _ in batch):
-                self._post_stats()
-            for kind, data in batch:
-                if kind == "__flush__":
-                    data["done"].set()
-            if stop:
-                return
-
-    def _gather(self) -> list[tuple[str, dict[str, Any]]]:
-        batch = [self._queue.get()]
-        deadline = time.monotonic() + self.batch_seconds
-        while batch[-1][0] not in ("__stop__", "__flush__"):
-            remaining = deadline - time.monotonic()
-            try:
-                batch.append(self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait())
-            except queue.Empty:
-                break
-        return batch
+    def _handle(self, batch: list[Item]) -> None:
+        records = [(k, d) for k, d in batch if k != _STATS[0]]
+        if self._write(records) or len(records) < len(batch):
+            self._post_stats()
 
     def _write(self, records: list[tuple[str, dict[str, Any]]]) -> bool:
         """Write pending and new records; True when a rating or a session end was written."""

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from device.config.schema import Config
 from device.core import events as ev
@@ -30,7 +30,9 @@ from device.persist import JsonStateFile
 from device.runtime import wiring
 from device.runtime.clock import Clock, RealClock, ScaledClock
 from device.runtime.worker import Adapters, Worker
-from device.sim.run import Simulator
+
+if TYPE_CHECKING:
+    from device.sim.run import Simulator
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +140,12 @@ class Daemon:
         self.sim_clock = ScaledClock(options.speed, options.start, held=True) if options.simulate else None
         self.clock: Clock = self.sim_clock if self.sim_clock is not None else RealClock()
         options.state_dir.mkdir(parents=True, exist_ok=True)
-        self.simulator = Simulator(config, self.clock, local_zone(config)) if options.simulate else None
+        self.simulator: Simulator | None = None
+        if options.simulate:
+            # Only here: a production start loads no fake chips, panel or private broker.
+            from device.sim.run import Simulator
+
+            self.simulator = Simulator(config, self.clock, local_zone(config))
         if self.simulator is not None and options.sim_broker:
             config = self.simulator.ensure_broker(config, options.state_dir)
         self.config = config
@@ -189,6 +196,7 @@ class Daemon:
         self.stop_sensors = wiring.build_sensors(self.config, self.options.simulate, worker.post, clock)
         self.player.set_failure_callback(lambda trigger, reason: worker.post(ev.SoundFailed(trigger, reason)))
         self.player.set_triggers_callback(lambda names, broken: worker.post(ev.TriggersAvailable(names, broken)))
+        worker.adapters.lamp.report_to(worker.post)  # a failure on the fade thread reaches the core
         names, broken = self.player.triggers()
         worker.post(ev.TriggersAvailable(names, broken))
         worker.post(ev.Resume(self.stored_session))  # after the triggers: a resumed session needs them

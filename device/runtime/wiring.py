@@ -35,8 +35,8 @@ def make_pin_factory(simulate: bool) -> Any:
 
 def build_lamp(config: Config, simulate: bool, clock: Clock, pin_factory: Any, state_dir: Path) -> Lamp:
     """The configured lamp backend behind perceptual fades; in simulation, over that backend's fake."""
-    from device.hardware.lamp_fader import FadingLamp
-    from device.hardware.lamp_outputs import open_output
+    from device.hardware.lamp.fader import FadingLamp
+    from device.hardware.lamp.outputs import open_output
 
     output = open_output(config.lamp, simulate, pin_factory, state_dir)
     lamp = FadingLamp.from_config(output, clock, config.lamp)
@@ -53,7 +53,7 @@ def build_lamp(config: Config, simulate: bool, clock: Clock, pin_factory: Any, s
 
 def _note_calibration(config: Config, state_dir: Path) -> None:
     """Say so when `hushlight lamp calibrate` found a min_duty that the config does not use yet."""
-    from device.hardware.lamp_calibrate import CALIBRATION_FILE
+    from device.hardware.lamp.calibrate import CALIBRATION_FILE
     from device.persist import JsonStateFile
 
     found = (JsonStateFile(state_dir / CALIBRATION_FILE).load() or {}).get("min_duty")

@@ -81,7 +81,6 @@ class Worker:
             fx.PersistSession: lambda e: self._call("state_dir", self._save_session, e.session),
             fx.JournalRecord: lambda e: self._call("journal", self.adapters.journal.record, e.kind, e.data),
             fx.RescanTriggers: lambda e: self._rescan(),
-            fx.PublishState: lambda e: None,
         }
 
     def post(self, event: ev.Event) -> None:

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from device.config.schema import ButtonsConfig
+from device.errors import HushlightError
 from device.hardware.sensors.fakes import SimRoom, simulated_room
 from device.runtime.clock import Clock
 
@@ -38,7 +39,7 @@ ROOM_RANGES: dict[str, tuple[float, float]] = {
 }
 
 
-class SimInputError(ValueError):
+class SimInputError(HushlightError, ValueError):
     """A simulator command that cannot be carried out; the message says what and why."""
 
 

@@ -21,7 +21,7 @@ from device.audio.player import SilentPlayer
 from device.config.schema import Config, DeviceConfig, MqttConfig
 from device.core import events as ev
 from device.core.controller import Controller, settings_from_config
-from device.hardware.lamp import RecordingLamp
+from device.hardware.lamp.fakes.recording import RecordingLamp
 from device.hub.mqtt import MqttHub
 from device.journal.base import MemoryJournal
 from device.runtime.clock import RealClock

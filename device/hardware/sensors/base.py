@@ -1,8 +1,8 @@
 """The sensor driver interface, the driver registry and what every driver shares.
 
-A driver is one class in one file of this package, decorated with
-:func:`register`; :func:`drivers` imports every module of the package, so a
-new chip is one new file. Drivers talk only to a :class:`Bus` (the handful of
+A driver is one class in one file of the ``drivers`` sub-package, decorated
+with :func:`register`; :func:`drivers` imports every module there, so a new
+chip is one new file. Drivers talk only to a :class:`Bus` (the handful of
 ``smbus2.SMBus`` calls we use), which is what lets the fake chips in
 :mod:`device.hardware.sensors.fakes` stand in for the real ones.
 """
@@ -21,9 +21,6 @@ from device.errors import HardwareError
 
 Kind = Literal["climate", "light"]
 Sleep = Callable[[float], None]
-
-# Modules of this package that hold no driver.
-_NOT_DRIVERS = frozenset({"base", "detect", "poller", "fakes", "fake_bus", "cli"})
 
 
 class Bus(Protocol):
@@ -173,9 +170,9 @@ def register(cls: type[Driver]) -> type[Driver]:
 
 def drivers(kind: Kind | None = None) -> list[type[Driver]]:
     """Every registered driver (of ``kind``), in probe order."""
-    package = __name__.rpartition(".")[0]
+    package = __name__.rpartition(".")[0] + ".drivers"
     for info in pkgutil.iter_modules(importlib.import_module(package).__path__):
-        if info.name not in _NOT_DRIVERS and not info.name.startswith("_"):
+        if not info.name.startswith("_"):
             importlib.import_module(f"{package}.{info.name}")
     found = [d for d in _REGISTRY.values() if kind is None or d.kind == kind]
     return sorted(found, key=lambda d: (d.probe_order, d.name))

@@ -18,8 +18,8 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 
-from device.hardware.sensors import bh1750, bme280, sht3x, sht4x
 from device.hardware.sensors.base import crc8
+from device.hardware.sensors.drivers import bh1750, bme280, sht3x, sht4x
 from device.hardware.sensors.fake_bus import FakeBus, Faults, nack
 
 Now = Callable[[], float]

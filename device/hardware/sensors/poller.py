@@ -25,7 +25,6 @@ Design choices, each for a reason:
 from __future__ import annotations
 
 import logging
-import queue
 import statistics
 import threading
 import time
@@ -38,6 +37,7 @@ from device.core import events as ev
 from device.hardware.sensors import detect
 from device.hardware.sensors.base import Bus, Driver, Kind, Measurement, SensorError, Sleep
 from device.runtime.clock import Clock
+from device.runtime.queue_thread import QueueThread
 
 log = logging.getLogger(__name__)
 
@@ -53,17 +53,15 @@ class BusGuard:
 
     def __init__(self, timeout: float = READ_TIMEOUT_S) -> None:
         self.timeout = timeout
-        self._jobs: queue.Queue[_Job | None] = queue.Queue()
         self._current: _Job | None = None
-        self._thread = threading.Thread(target=self._run, name="hushlight-i2c", daemon=True)
-        self._thread.start()
+        self._thread: QueueThread[_Job] = QueueThread("hushlight-i2c", self._run)
 
     def call(self, label: str, fn: Callable[[], Any]) -> Any:
         if self._current is not None and not self._current.done.is_set():
             raise SensorError(label, "timeout", "an earlier bus call has still not returned")
         job = _Job(fn)
         self._current = job
-        self._jobs.put(job)
+        self._thread.put(job)
         if not job.done.wait(self.timeout):
             raise SensorError(label, "timeout", f"the bus call did not return within {self.timeout:g} s")
         if job.error is not None:
@@ -76,10 +74,10 @@ class BusGuard:
         return job is None or job.done.wait(timeout)
 
     def close(self) -> None:
-        self._jobs.put(None)
+        self._thread.close(timeout=0)  # a call hanging in the kernel must not hold up the shutdown
 
-    def _run(self) -> None:
-        while (job := self._jobs.get()) is not None:
+    def _run(self, jobs: list[_Job]) -> None:
+        for job in jobs:
             try:
                 job.result = job.fn()
             except BaseException as exc:  # handed back to the caller, who decides

@@ -23,11 +23,11 @@ DEFAULT_CONFIG = Path("/etc/hushlight/hushlight.toml")
 
 # Modules that add sub-commands (`register(subparsers)`), one per area.
 COMMAND_MODULES: list[str] = [
-    "device.hardware.lamp_cli",
-    "device.hardware.sensors.cli",
-    "device.journal.cli",
-    "device.audio.commands",
-    "device.plan_cli",
+    "device.cli.lamp",
+    "device.cli.sensors",
+    "device.cli.journal",
+    "device.cli.sound",
+    "device.cli.plan",
 ]
 
 log = logging.getLogger("hushlight")

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from device.errors import HushlightError
-from device.hardware import lamp_calibrate as cal
+from device.hardware.lamp import calibrate as cal
 
 
 def register(subparsers: Any) -> None:
@@ -32,7 +32,7 @@ def register(subparsers: Any) -> None:
 
 
 def _sim_sensor(config: Any, output: Any) -> cal.LightReader:
-    from device.hardware.fakes.lamp_light import LightAtLamp
+    from device.hardware.lamp.fakes.light import LightAtLamp
 
     return LightAtLamp(lambda: output.duty)
 
@@ -66,7 +66,7 @@ cal.register_light_sensor("bh1750", _bh1750_sensor)
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from device.cli import load_or_exit
-    from device.hardware.lamp_outputs import open_output
+    from device.hardware.lamp.outputs import open_output
     from device.runtime.clock import RealClock
     from device.runtime.wiring import make_pin_factory
 

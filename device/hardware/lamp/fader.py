@@ -18,7 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from device.config.schema import LampConfig
-from device.core.perceptual import DutyMap, Step, breath_phases, plan_fade
+from device.core import events as ev
+from device.core.perceptual import BREATHE_LEAD_IN, DutyMap, Step, breath_phases, plan_fade
 from device.hardware.lamp import DutyOutput
 from device.runtime.clock import Clock
 
@@ -28,7 +29,6 @@ BLINK_SWING = 30.0  # perceived %, how far a confirmation blink goes from the cu
 BLINK_RAMP = 0.12  # s, each edge of a blink: soft, but clearly a blink
 BLINK_HOLD = 0.2  # s at the far end of a blink
 BLINK_GAP = 0.35  # s between two blinks
-BREATHE_LEAD_IN = 3.0  # s, from the current level to the low level before the first in-breath
 MAX_CATCH_UP = 0.5  # real s: a fade later than this is not caught up (the wall clock jumped)
 
 
@@ -54,7 +54,8 @@ class FadingLamp:
         self.map = DutyMap(min_duty, max_duty, output.quantum)
         self.max_level = max_level
         self.writes = 0
-        self.fault = ""
+        self.fault = ""  # what failed on the fade thread, until a write works again
+        self._post: Callable[[ev.Event], None] | None = None
         self._clock = clock
         self._lock = threading.Lock()  # the shown duty and level
         self._command = threading.Lock()  # one command at a time
@@ -134,6 +135,10 @@ class FadingLamp:
         """Call ``observer(duty, level)`` after each duty change (on the fader's thread: keep it quick)."""
         self._observers.append(observer)
 
+    def report_to(self, post: Callable[[ev.Event], None]) -> None:
+        """Post a failure on the fade thread as ``AdapterFailed("lamp", …)``, once per outage, and its end."""
+        self._post = post
+
     def busy(self) -> bool:
         thread = self._thread
         return thread is not None and thread.is_alive()
@@ -204,6 +209,9 @@ class FadingLamp:
                 self.writes += 1
                 self._duty = duty
             self._level = level
+            recovered, self.fault = bool(self.fault), ""
+        if recovered and self._post is not None:
+            self._post(ev.AdapterRecovered("lamp"))
         if changed:
             for observer in self._observers:
                 try:
@@ -261,8 +269,13 @@ class FadingLamp:
         try:
             work(stop)
         except Exception as exc:  # the output failed: say so once, keep the daemon up
-            self.fault = f"{type(exc).__name__}: {exc}"
-            log.error("lamp output failed during a fade: %s", self.fault)
+            reason = f"{type(exc).__name__}: {exc}"
+            with self._lock:
+                first, self.fault = not self.fault, reason
+            if first:
+                log.error("lamp output failed during a fade: %s", reason)
+                if self._post is not None:
+                    self._post(ev.AdapterFailed("lamp", reason))
 
     def _halt(self) -> None:
         thread = self._thread

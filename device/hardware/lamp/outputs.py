@@ -7,15 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from device.config.schema import LampConfig
-from device.hardware import lamp_gpio, lamp_hwpwm, lamp_pca9685
-from device.hardware.lamp import DutyOutput
+from device.hardware.lamp import DutyOutput, gpio, hwpwm, pca9685
 
 log = logging.getLogger(__name__)
 
 DEFAULT_FREQUENCIES = {
-    "gpio": lamp_gpio.DEFAULT_FREQUENCY,
-    "hwpwm": lamp_hwpwm.DEFAULT_FREQUENCY,
-    "pca9685": lamp_pca9685.DEFAULT_FREQUENCY,
+    "gpio": gpio.DEFAULT_FREQUENCY,
+    "hwpwm": hwpwm.DEFAULT_FREQUENCY,
+    "pca9685": pca9685.DEFAULT_FREQUENCY,
 }
 SIM_SYSFS_DIR = "sim-sysfs-pwm"  # the simulated /sys/class/pwm, under the state directory
 
@@ -33,17 +32,17 @@ def open_output(config: LampConfig, simulate: bool, pin_factory: Any, state_dir:
     """
     hz = frequency(config)
     if config.backend == "gpio":
-        return lamp_gpio.GpioPwmOutput(config.pin, hz, pin_factory)
+        return gpio.GpioPwmOutput(config.pin, hz, pin_factory)
     if config.backend == "hwpwm":
         if not simulate:
-            return lamp_hwpwm.SysfsPwmOutput(config.pwm_chip, config.pwm_channel, config.pin, hz)
-        from device.hardware.fakes.sysfs_pwm import FakePwmSysfs
+            return hwpwm.SysfsPwmOutput(config.pwm_chip, config.pwm_channel, config.pin, hz)
+        from device.hardware.lamp.fakes.sysfs_pwm import FakePwmSysfs
 
         root = state_dir / SIM_SYSFS_DIR
         fake = FakePwmSysfs(root, {config.pwm_chip: 2})
-        return lamp_hwpwm.SysfsPwmOutput(config.pwm_chip, config.pwm_channel, config.pin, hz, root, fake)
+        return hwpwm.SysfsPwmOutput(config.pwm_chip, config.pwm_channel, config.pin, hz, root, fake)
     if not simulate:
-        return lamp_pca9685.Pca9685Output.open(config.i2c_bus, config.i2c_address, config.pca_channel, hz)
-    from device.hardware.fakes.pca9685 import FakePca9685Bus
+        return pca9685.Pca9685Output.open(config.i2c_bus, config.i2c_address, config.pca_channel, hz)
+    from device.hardware.lamp.fakes.pca9685 import FakePca9685Bus
 
-    return lamp_pca9685.Pca9685Output(FakePca9685Bus(config.i2c_address), config.i2c_address, config.pca_channel, hz)
+    return pca9685.Pca9685Output(FakePca9685Bus(config.i2c_address), config.i2c_address, config.pca_channel, hz)
