@@ -371,6 +371,8 @@ class Library:
                     log.warning("trigger %r skipped: %s: %s", slot.name, slot.path, result)
                 else:
                     self._triggers[slot.name] = self._trigger(slot, *result)
+                    part = "whole" if result[2] else f"first {limit:g} s"
+                    log.info("measured %r %s: %.1f LUFS (of %.0f s)", slot.name, part, result[0], result[1])
                 done += 1
                 if done % SAVE_EVERY == 0:
                     self._cache.save()

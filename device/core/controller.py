@@ -323,7 +323,10 @@ class Controller:
     def _sound_failed(self, event: ev.SoundFailed, now: float) -> Effects:
         if event.trigger not in self.state.broken_triggers:
             self.state.broken_triggers = (*self.state.broken_triggers, event.trigger)
-        out: Effects = [fx.PublishEvent("trigger_failed", {"trigger": event.trigger, "reason": event.reason})]
+        out: Effects = [
+            fx.PublishEvent("trigger_failed", {"trigger": event.trigger, "reason": event.reason}),
+            fx.RejectCommand("trigger", f"trigger {event.trigger!r} cannot play ({event.reason}): marked broken"),
+        ]
         session = self.state.session
         if session.active and session.trigger == event.trigger:
             replacement = self._choose_trigger(after=event.trigger)
