@@ -184,7 +184,9 @@ def test_record_never_waits_for_the_disk(tmp_path: Path) -> None:
         t0 = time.perf_counter()
         journal.record("session_start", start(float(i)))
         slowest = max(slowest, time.perf_counter() - t0)
-    assert slowest < 0.01
+    # A caller that waited for the card would wait out SQLite's 5 s busy timeout; a loaded
+    # machine may delay a hand-over by a scheduler tick or two, never by seconds.
+    assert slowest < 1.0
     time.sleep(0.2)
     blocker.execute("ROLLBACK")
     blocker.close()
