@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from device.audio import library as library_module
 from device.audio import synth
+from device.audio import triggers as triggers_module
 from device.audio.dsp import RATE
 from device.audio.library import Library
 from device.audio.loudness import LoudnessMeter, integrated_loudness
@@ -36,7 +36,7 @@ def sounds(tmp_path: Path) -> Path:
 @pytest.fixture
 def stream_short(monkeypatch: pytest.MonkeyPatch) -> None:
     """Stream every recording above 2 s, so a loop comes round within a test's few seconds."""
-    monkeypatch.setattr(library_module, "STREAM_ABOVE_S", 2.0)
+    monkeypatch.setattr(triggers_module, "STREAM_ABOVE_S", 2.0)
 
 
 def player_on(tmp_path: Path, **library_args: object) -> tuple[PygamePlayer, list[tuple[str, str]]]:

@@ -18,35 +18,37 @@ import contextlib
 import json
 import logging
 import math
-import os
 import random
 import threading
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import msgspec
 import numpy as np
-import numpy.typing as npt
 
 from device.audio import synth
 from device.audio.dsp import RATE, Array, loop_crossfade
-from device.audio.loudness import gain_to
 from device.audio.recording import MIN_SECONDS, TriggerUnreadable, decode_file, measure_file
 from device.audio.scan import Found, find_recordings
 from device.audio.stream import ArrayLoop, FileLoop, TriggerStream
+from device.audio.triggers import (
+    SIDECAR,
+    Broken,
+    SidecarEntry,
+    Slot,
+    Trigger,
+    lower_thread_priority,
+    matcher,
+    read_sidecar,
+)
 from device.errors import HushlightError
 
 log = logging.getLogger(__name__)
 
 __all__ = ["Library", "Trigger", "TriggerUnreadable", "UnknownTrigger"]
 
-SIDECAR = "triggers.toml"
 SHORT_LOOP_OVERLAP_S = 1.5  # a short recording's end fades into its start over this long (at most a quarter)
 LOOP_OVERLAP_S = 3.0  # a streamed recording's repeat: the default of [sounds] loop_crossfade_s
-STREAM_ABOVE_S = 20.0  # longer recordings, and every built-in, play as a stream; shorter ones are held whole
 PROVISIONAL_S = 120.0  # a new file is playable once this much of its start is measured
 SAVE_EVERY = 20  # measurements between writes of the cache while a folder is being measured
 
@@ -56,50 +58,6 @@ Measure = Callable[[Path, float], tuple[float, float]]
 
 class UnknownTrigger(HushlightError, KeyError):
     """No trigger of that name in the library."""
-
-
-class SidecarEntry(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    name: str = ""
-    tags: list[str] = msgspec.field(default_factory=list)
-    gain_db: float = 0.0
-
-
-@dataclass(frozen=True)
-class Trigger:
-    """One playable trigger: ``name`` is its key (the file name without suffix for recordings)."""
-
-    name: str
-    title: str
-    tags: tuple[str, ...] = ()
-    gain_db: float = 0.0
-    path: Path | None = None  # None for a built-in
-    loudness: float = synth.TARGET_LUFS
-    seconds: float = synth.LOOP_SECONDS
-    measured: bool = True  # False while the loudness is that of the opening minutes only
-
-    @property
-    def builtin(self) -> bool:
-        return self.path is None
-
-    @property
-    def streamed(self) -> bool:
-        return self.path is None or self.seconds > STREAM_ABOVE_S
-
-
-@dataclass(frozen=True)
-class Broken:
-    name: str
-    path: Path
-    reason: str
-
-
-@dataclass(frozen=True)
-class _Slot:
-    """A file found by the scan, by the name and sidecar entry it gets."""
-
-    name: str
-    path: Path
-    entry: SidecarEntry
 
 
 @dataclass
@@ -152,7 +110,7 @@ class Library:
         self._cache = _Cache.load(cache_dir / "loudness.json")
         self._triggers: dict[str, Trigger] = {}
         self._broken: dict[str, Broken] = {}
-        self._unmeasured: dict[Path, _Slot] = {}
+        self._unmeasured: dict[Path, Slot] = {}
         self._seen_sidecar = ""
         self._seen_notes: set[str] = set()
         self._on_change: Callable[[], None] | None = None
@@ -208,7 +166,7 @@ class Library:
             broken = {self._name_of(p): Broken(self._name_of(p), p, why) for p, why in found.problems}
             folder = self.folder or Path()
             broken |= {m: Broken(m, folder / m, f"listed in {SIDECAR} but missing") for m in missing}
-            unmeasured: dict[Path, _Slot] = {}
+            unmeasured: dict[Path, Slot] = {}
             for slot in slots:
                 result = self._known(slot.path)
                 if result is None and not self.background:
@@ -250,7 +208,7 @@ class Library:
         relative = path.relative_to(self.folder) if self.folder else Path(path.name)
         return relative.with_suffix("").as_posix()
 
-    def _slots(self, files: list[Path]) -> tuple[list[_Slot], list[str]]:
+    def _slots(self, files: list[Path]) -> tuple[list[Slot], list[str]]:
         """Each file's name: its name without suffix (its path in the folder for sub-folders), unique."""
         taken = set(synth.BUILTINS)
         keys = {p: (p.relative_to(self.folder) if self.folder else Path(p.name)).as_posix() for p in files}
@@ -261,38 +219,17 @@ class Library:
             if name in taken:
                 name = keys[path]
             taken.add(name)
-            slots.append(_Slot(name, path, sidecar.get(keys[path], SidecarEntry())))
+            slots.append(Slot(name, path, sidecar.get(keys[path], SidecarEntry())))
         missing = sorted(set(sidecar) - set(keys.values()))
         return slots, missing
 
-    def _trigger(self, slot: _Slot, lufs: float, seconds: float, measured: bool) -> Trigger:
+    def _trigger(self, slot: Slot, lufs: float, seconds: float, measured: bool) -> Trigger:
         entry = slot.entry
         title = entry.name or slot.path.stem.replace("_", " ").replace("-", " ")
         return Trigger(slot.name, title, tuple(entry.tags), entry.gain_db, slot.path, lufs, seconds, measured)
 
     def _read_sidecar(self, files: set[str]) -> dict[str, SidecarEntry]:
-        if self.folder is None:
-            return {}
-        path = self.folder / SIDECAR
-        try:
-            raw = tomllib.loads(path.read_text())
-        except FileNotFoundError:
-            return {}
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            self._warn_sidecar(f"{path}: not readable TOML ({exc}); ignored")
-            return {}
-        entries: dict[str, SidecarEntry] = {}
-        for file_name, value in raw.items():
-            try:
-                entry = msgspec.convert(value, SidecarEntry)
-            except msgspec.ValidationError as exc:
-                self._warn_sidecar(f'{path}: ["{file_name}"]: {exc}; entry ignored')
-                continue
-            if not -40.0 <= entry.gain_db <= 12.0:
-                self._warn_sidecar(f'{path}: ["{file_name}"].gain_db: {entry.gain_db} is outside -40..12 dB; using 0')
-                entry = SidecarEntry(name=entry.name, tags=entry.tags)
-            entries[file_name] = entry
-        return entries
+        return {} if self.folder is None else read_sidecar(self.folder / SIDECAR, self._warn_sidecar)
 
     def _warn_sidecar(self, message: str) -> None:
         if message != self._seen_sidecar:
@@ -340,19 +277,19 @@ class Library:
             self._cache.entries[key] = {lufs_key: result[0], "seconds": result[1]}
         return result
 
-    def _jobs(self) -> list[tuple[_Slot, float]]:
+    def _jobs(self) -> list[tuple[Slot, float]]:
         """What is left to measure: openings of new files first, then the whole of provisional ones."""
         jobs = [(slot, PROVISIONAL_S) for slot in self._unmeasured.values()]
         for t in self._triggers.values():
             if not t.measured and t.path is not None:
                 jobs.append(
-                    (_Slot(t.name, t.path, SidecarEntry(name=t.title, tags=list(t.tags), gain_db=t.gain_db)), math.inf)
+                    (Slot(t.name, t.path, SidecarEntry(name=t.title, tags=list(t.tags), gain_db=t.gain_db)), math.inf)
                 )
         return jobs
 
     def _measure_all(self) -> None:
         """The measuring thread: one file at a time, at low priority, until nothing is left."""
-        _lower_priority()
+        lower_thread_priority()
         done = 0
         while True:
             with self._lock:
@@ -400,7 +337,7 @@ class Library:
         except (OSError, TriggerUnreadable) as exc:
             self.mark_broken(name, str(exc))
             raise TriggerUnreadable(str(exc)) from exc
-        matched = _shaper(trigger)(samples)
+        matched = matcher(trigger)(samples)
         overlap = min(int(SHORT_LOOP_OVERLAP_S * RATE), matched.shape[0] // 4)
         return loop_crossfade(matched, overlap)
 
@@ -413,7 +350,7 @@ class Library:
             except (OSError, TriggerUnreadable) as exc:
                 log.warning("cannot use the cache in %s (%s): rendering %r without it", self.cache_dir, exc, name)
                 source = ArrayLoop(synth.render(name).astype(np.float32))
-            return TriggerStream(source, _shaper(trigger))
+            return TriggerStream(source, matcher(trigger))
         try:
             source = FileLoop(trigger.path, 0, self.loop_overlap_s)
             start = self._start_frame(trigger, source)
@@ -423,7 +360,7 @@ class Library:
         except (OSError, TriggerUnreadable) as exc:
             self.mark_broken(name, str(exc))
             raise TriggerUnreadable(str(exc)) from exc
-        return TriggerStream(source, _shaper(trigger))
+        return TriggerStream(source, matcher(trigger))
 
     def _start_frame(self, trigger: Trigger, source: FileLoop) -> int:
         end = source.info.frames - source.overlap
@@ -448,22 +385,3 @@ class Library:
 
 def _resume_key(path: Path) -> str:
     return f"resume|{path}"
-
-
-def _shaper(trigger: Trigger) -> Callable[[npt.NDArray[Any]], npt.NDArray[Any]]:
-    """Loudness matching (and rounding off the rare peak that would pass the ceiling), block by block."""
-    gain = 1.0 if trigger.builtin else gain_to(synth.TARGET_LUFS, trigger.loudness)
-
-    def shape(block: npt.NDArray[Any]) -> npt.NDArray[Any]:
-        out = block * gain if gain != 1.0 else block
-        if out.shape[0] and float(np.max(np.abs(out))) > synth.PEAK_CEILING:
-            out = synth.soft_limit(out)
-        return out
-
-    return shape
-
-
-def _lower_priority() -> None:
-    """Measuring is never urgent: let the worker, the button and the mixer go first (Linux threads only)."""
-    with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
