@@ -158,17 +158,22 @@ class Library:
         log.warning("trigger %r marked broken: %s: %s", name, trigger.path, reason)
 
     def rescan(self) -> None:
-        """Read the folder and the sidecar again; measure only new or changed files (or queue them)."""
+        """Read the folder and the sidecar again; measure only new or changed files (or queue them).
+
+        The folder is walked and every file stat()ed before the lock is taken: a slow SD card or a
+        folder of thousands of files never holds up the player, which asks the library for names.
+        """
+        found = self._find()
+        slots, missing = self._slots(found.files)
+        keys = {slot.path: _key_or_reason(slot.path) for slot in slots}
         with self._lock:
-            found = self._find()
-            slots, missing = self._slots(found.files)
             triggers = {b.name: Trigger(b.name, b.title, b.tags) for b in synth.BUILTINS.values()}
             broken = {self._name_of(p): Broken(self._name_of(p), p, why) for p, why in found.problems}
             folder = self.folder or Path()
             broken |= {m: Broken(m, folder / m, f"listed in {SIDECAR} but missing") for m in missing}
             unmeasured: dict[Path, Slot] = {}
             for slot in slots:
-                result = self._known(slot.path)
+                result = self._known(keys[slot.path])
                 if result is None and not self.background:
                     result = self._measure(slot.path, math.inf)
                 if result is None:
@@ -187,12 +192,12 @@ class Library:
                 self._measurer.start()
 
     def close(self) -> None:
-        """Stop measuring (the file being measured is finished first, within its block)."""
+        """Stop measuring after the file in hand (a daemon thread: a stopping process does not wait for it)."""
         with self._lock:
             self._closed = True
             thread = self._measurer
         if thread is not None:
-            thread.join(5)
+            thread.join(1.0)
 
     def _find(self) -> Found:
         if self.folder is None or not self.folder.is_dir():
@@ -238,12 +243,10 @@ class Library:
 
     # -- measuring ---------------------------------------------------------------------
 
-    def _known(self, path: Path) -> tuple[float, float, bool] | str | None:
-        """What the cache says of ``path``: (LUFS, seconds, measured whole), why it is broken, or None."""
-        try:
-            key = file_key(path)
-        except OSError as exc:
-            return f"cannot read: {exc.strerror or exc}"
+    def _known(self, key: str | OSError) -> tuple[float, float, bool] | str | None:
+        """What the cache says of a file's key: (LUFS, seconds, measured whole), why it is broken, or None."""
+        if isinstance(key, OSError):
+            return f"cannot read: {key.strerror or key}"
         cached = self._cache.entries.get(key)
         if not isinstance(cached, dict):
             return None
@@ -381,6 +384,13 @@ class Library:
                 return
             self._cache.entries[_resume_key(trigger.path)] = {"frame": int(frame)}
             self._cache.save()
+
+
+def _key_or_reason(path: Path) -> str | OSError:
+    try:
+        return file_key(path)
+    except OSError as exc:
+        return exc
 
 
 def _resume_key(path: Path) -> str:

@@ -103,6 +103,7 @@ class PygamePlayer:
         self.clock = clock
         self._pygame = pygame_module()
         self._lock = threading.RLock()
+        self._feeding = threading.Lock()
         self._wake = threading.Event()
         self._closed = False
         self._voices: list[Voice] = []
@@ -228,6 +229,10 @@ class PygamePlayer:
 
     def _feed(self) -> None:
         """Queue the next chunk of every streamed voice whose queue ran empty (decoding outside the lock)."""
+        with self._feeding:  # the command thread (a new voice) and the sound thread may both feed
+            self._feed_hungry()
+
+    def _feed_hungry(self) -> None:
         with self._lock:
             hungry = [v for v in self._voices if v.needs_chunk()]
         for voice in hungry:
