@@ -41,7 +41,7 @@ def _per_call(fn, repeat: int) -> float:
 
 def run() -> list[dict]:
     ctl = _controller(True)
-    replan = _per_call(lambda: ctl.routine.replan(START), 2000)
+    replan = _per_call(lambda: ctl.replan(START), 2000)
     event = _per_call(lambda: ctl.handle(ev.HubConnection(True), START), 2000)
     started = time.perf_counter()
     wakeups = _week(_controller(True))

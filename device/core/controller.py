@@ -1,10 +1,12 @@
-"""The controller: decides what the device does from (state, event, now).
+"""The controller: hands each event to the part that owns it and returns the effects, in order.
 
-It owns the :class:`DeviceState`, takes one event at a time, and returns the
-effects for the adapters to carry out. Time-based work (the session's time
-limit, the start of the sunset, a pending single press) is kept as deadlines:
-the worker asks :meth:`Controller.next_deadline` and calls
-:meth:`Controller.advance` when it comes.
+The parts are functions of their own state (:mod:`lamp_actions`,
+:mod:`settings_actions`, :mod:`overrides`) or small classes of their config
+(:class:`Session`, :class:`Routine`, :class:`Experiment`); all state is in the
+:class:`DeviceState`, every deadline in its :class:`~device.core.timers.Timers`,
+each owned by one part. The controller holds no state of its own but the
+button classifiers, and is the only place that knows which part follows from
+which (a session's start asks the experiment, then tells the routine).
 """
 
 from __future__ import annotations
@@ -14,26 +16,29 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from device.config.schema import ButtonConfig, Config
+from device.config.schema import Config
 from device.core import effects as fx
 from device.core import events as ev
-from device.core import record
+from device.core import lamp_actions as lamp
 from device.core import room as room_meaning
-from device.core.experiment import Experiment
-from device.core.gestures import GestureClassifier, GestureKind, GestureTiming
-from device.core.lamp_actions import LAMP_ON_FADE, LampActions
-from device.core.overrides import routine_actions
-from device.core.routine import TIMERS as ROUTINE_TIMERS
-from device.core.routine import Routine
-from device.core.schedule import in_morning_window, iso, night_of
-from device.core.settings_actions import SettingsActions
-from device.core.state import DeviceState, SessionState, Settings
+from device.core import settings_actions as settings_part
+from device.core import status
+from device.core.buttons import Buttons
+from device.core.experiment import Evidence, Experiment
+from device.core.gestures import GestureKind
+from device.core.overrides import OVERRIDES, Override
+from device.core.record import SessionRecord
+from device.core.routine import Around, Routine, StartTonight
+from device.core.schedule import in_morning_window
+from device.core.session import EVENING_FADE, Session, next_in_library
+from device.core.state import DeviceState, Settings
+from device.core.status import STATUS_EVENTS
+from device.core.timers import OWNERS, PARTS
 
-MIN_SESSION = 60.0  # s, the shortest session a late start may leave
 SHUTDOWN_FADE = 0.8  # s, sound and lamp at SIGTERM (systemd waits, the user should not hear a cut)
-FAILOVER_S = 1.0  # s, the crossfade from a trigger that broke while playing into the next
 
 Effects = list[fx.Effect]
+Action = Callable[[float, Any, str], Effects]
 
 
 def settings_from_config(config: Config) -> Settings:
@@ -46,40 +51,40 @@ def settings_from_config(config: Config) -> Settings:
 
 
 class Controller:
-    EVENING_FADE = LAMP_ON_FADE * 3  # s, a session's lamp to the evening level; the sunset follows
+    EVENING_FADE = EVENING_FADE  # s, the session's lamp to the evening level (the session's constant)
 
     def __init__(self, config: Config, settings: Settings, tz: dt.tzinfo, rng: random.Random | None = None) -> None:
-        self.config = config
-        self.tz = tz
-        self.rng = rng if rng is not None else random.Random()  # the experiment's draws; seeded in tests
+        self.config, self.tz = config, tz
         self.state = DeviceState(settings=settings)
-        self.timers: dict[str, float] = {}
-        self.routine = Routine(self)
-        self.lamp = LampActions(self)
-        self.experiment = Experiment(self)
-        self.settings_actions = SettingsActions(self)
-        timing = GestureTiming(
-            debounce=config.buttons.debounce_ms / 1000,
-            double_window=config.buttons.double_press_ms / 1000,
-            long_press=config.buttons.long_press_ms / 1000,
-        )
-        self._buttons: dict[str, ButtonConfig] = {"main": config.buttons.main}
-        if config.buttons.second is not None:
-            self._buttons["second"] = config.buttons.second
-        self._gestures = {name: GestureClassifier(timing) for name in self._buttons}
-        self._actions: dict[str, Callable[[float, Any, str], Effects]] = {
-            "toggle_session": self._toggle_session,
-            "start_session": self._start_session_action,
-            "stop_session": self._stop_session_action,
-            "session": self._session_switch,
-            "next_trigger": self._next_trigger_action,
+        self.session, self.routine = Session(config, tz), Routine(config, tz)
+        self.experiment = Experiment(config, tz, rng if rng is not None else random.Random())  # seeded in tests
+        self.timers = {part: self.state.timers.of(part) for part in PARTS}
+        self.buttons = Buttons(config.buttons)
+        s, step = self.state, settings_part.VOLUME_STEP
+        self._actions: dict[str, Action] = {
+            "toggle_session": lambda now, v, src: self._stop(now, src) if s.session.active else self.start(now, src),
+            "start_session": self._start_action,
+            "stop_session": lambda now, v, src: self._stop(now, src),
+            "session": lambda now, v, src: self.start(now, src) if v else self._stop(now, src),
+            "next_trigger": self._next_trigger,
             "trigger": self._set_trigger,
             "good_night": self._good_night,
-            **self.lamp.actions(),  # lamp_toggle, lamp, lamp_effect
-            **self.settings_actions.actions(),  # volume_*, session_minutes, rate
-            "rescan_triggers": lambda now, value, source: [fx.RescanTriggers()],
-            "none": lambda now, value, source: [],
-            **routine_actions(self.routine),  # skip_tonight, tonight_sleep, day_sleep, day_wake, dates_off, routine
+            "lamp_toggle": lambda now, v, src: self._lamp(lamp.toggle(s.lamp, config.lamp, now), now),
+            "lamp": lambda now, v, src: self._lamp(lamp.command(s.lamp, config.lamp, v), now),
+            "lamp_effect": lambda now, v, src: self._lamp(
+                lamp.effect(s.lamp, config.lamp, self.timers["lamp"], v, now), now
+            ),
+            "volume_up": lambda now, v, src: self._volume(now, s.settings.volume + step),
+            "volume_down": lambda now, v, src: self._volume(now, s.settings.volume - step),
+            "volume_step": lambda now, v, src: self._volume(now, s.settings.volume + float(v)),
+            "volume": lambda now, v, src: self._volume(now, v),
+            "session_minutes": lambda now, v, src: self._replanned(
+                settings_part.session_minutes(s.settings, config.routine, v), now
+            ),
+            "rate": self._rate,
+            "rescan_triggers": lambda now, v, src: [fx.RescanTriggers()],
+            "none": lambda now, v, src: [],
+            **{name: self._override(change) for name, change in OVERRIDES.items()},
         }
 
     # -- the worker's interface ------------------------------------------------
@@ -87,78 +92,65 @@ class Controller:
     def handle(self, event: ev.Event, now: float) -> Effects:
         """Apply one event; return the effects to carry out, in order."""
         out = self.advance(now)
-        if isinstance(event, ev.ButtonEdge):
-            out += self._button_edge(event, now)
-        elif isinstance(event, ev.Command):
-            out += self._command(event.action, event.value, event.source, now)
-        elif isinstance(event, ev.TriggersAvailable):
-            self.state.triggers = event.names
-            self.state.broken_triggers = event.broken
-        elif isinstance(event, ev.SoundFailed):
-            out += self._sound_failed(event, now)
-        elif isinstance(event, ev.AdapterFailed):
-            self.state.faults[event.adapter] = event.error
-        elif isinstance(event, ev.AdapterRecovered):
-            self.state.faults.pop(event.adapter, None)
-        elif isinstance(event, ev.HubConnection):
-            self.state.hub_connected = event.connected
-        elif isinstance(event, ev.RoomReading):
-            out += self._room_reading(event)
-        elif isinstance(event, ev.JournalStats):
-            self.state.rating_counts = event.counts
-            self.state.favourite_trigger = event.favourite
-            self.state.routine_streak, self.state.routine_streak_until = event.streak, event.streak_until
-        elif isinstance(event, ev.Resume):
-            out += self.routine.resume(event.session, now)
-        elif isinstance(event, ev.Shutdown):
-            out += self._shutdown(event, now)
-        return out
+        if isinstance(event, ev.ButtonEdge):  # each gesture is followed as it comes
+            for button, gesture in self.buttons.edge(event):
+                out += self._followed(self._gesture(button, gesture, now), now)
+            return out
+        if isinstance(event, STATUS_EVENTS):
+            status.note(self.state, event)
+            return out
+        return out + self._followed(self._event(event, now), now)
 
     def next_deadline(self) -> float | None:
-        times = list(self.timers.values())
-        times += [t for g in self._gestures.values() if (t := g.deadline()) is not None]
+        times = [t for t in (self.buttons.deadline(), self.state.timers.next()) if t is not None]
         return min(times) if times else None
 
     def advance(self, now: float) -> Effects:
         """Carry out whatever has come due by ``now``."""
         out: Effects = []
-        for name, classifier in self._gestures.items():
-            for gesture in classifier.due(now):
-                out += self._gesture(name, gesture, now)
-        for name, when in sorted(self.timers.items(), key=lambda item: item[1]):
-            if when <= now and self.timers.get(name) == when:
-                del self.timers[name]
-                out += self._timer_due(name, when, now)
+        for button, gesture in self.buttons.due(now):
+            out += self._followed(self._gesture(button, gesture, now), now)
+        for name, when in self.state.timers.due(now):
+            out += self._followed(self._timer_due(name, when, now), now)
         return out
 
-    # -- buttons ---------------------------------------------------------------
+    def replan(self, now: float) -> Effects:
+        return self.routine.replan(self.state.routine, self.timers["routine"], self.state.settings, now)
 
-    def _button_edge(self, edge: ev.ButtonEdge, now: float) -> Effects:
-        classifier = self._gestures.get(edge.button)
-        if classifier is None:
-            return []
-        out: Effects = []
-        for gesture in classifier.edge(edge.pressed, edge.at):
-            out += self._gesture(edge.button, gesture, now)
-        return out
+    def _followed(self, effects: Effects, now: float) -> Effects:
+        lamp.follow(self.state.lamp, effects, now)
+        return effects
+
+    def _event(self, event: ev.Event, now: float) -> Effects:
+        if isinstance(event, ev.Command):
+            return self._command(event.action, event.value, event.source, now)
+        if isinstance(event, ev.SoundFailed):
+            return self._sound_failed(event, now)
+        if isinstance(event, ev.RoomReading):
+            room_meaning.take_reading(self.state.room, event, self.config.room, self.state.lamp.level_at(event.at))
+        elif isinstance(event, ev.Resume):
+            return self._resume(event.session, now)
+        elif isinstance(event, ev.Shutdown):
+            return self._shutdown(now)
+        return []
+
+    # -- buttons and commands --------------------------------------------------------
 
     def _gesture(self, button: str, gesture: GestureKind, now: float) -> Effects:
-        if self.state.shutting_down:
+        s = self.state
+        if s.shutting_down:
             return []
         out: Effects = [fx.PublishEvent("button", {"button": button, "gesture": gesture})]
-        ended = self.routine.press(now)  # a press during the sunrise or the night sound ends it
+        ended = self.routine.press(s.routine, self.timers["routine"], s.session, now)  # ends the sunrise / night sound
         if ended is not None:
             return out + ended
-        if gesture in ("single", "double") and self._in_morning_window(now):
-            rating = "good" if gesture == "single" else "bad"
-            return out + self.settings_actions.rate(now, rating, "button")
-        action = getattr(self._buttons[button], gesture)
-        return out + self._command(action, None, "button", now)
-
-    def _in_morning_window(self, now: float) -> bool:
-        return not self.state.session.active and in_morning_window(now, self.tz, self.config.routine)
-
-    # -- commands --------------------------------------------------------------
+        if (
+            gesture in ("single", "double")
+            and not s.session.active
+            and in_morning_window(now, self.tz, self.config.routine)
+        ):
+            return out + self._rate(now, "good" if gesture == "single" else "bad", "button")
+        return out + self._command(self.buttons.action(button, gesture), None, "button", now)
 
     def _command(self, action: str, value: Any, source: str, now: float) -> Effects:
         if self.state.shutting_down:
@@ -168,214 +160,190 @@ class Controller:
             return [fx.RejectCommand(action, f"unknown action {action!r}")]
         return handler(now, value, source)
 
-    def _toggle_session(self, now: float, value: Any, source: str) -> Effects:
-        if self.state.session.active:
-            return self._stop_session(now, source, reason=source)
-        return self.start_session(now, source)
+    def _lamp(self, out: Effects, now: float) -> Effects:
+        """A lamp action the user took: the session's sunset gives way, the routine hears of the level."""
+        if not any(isinstance(e, fx.LampFade | fx.LampBreathe) for e in out):
+            return out
+        self.session.hold_sunset(self.timers["session"])
+        level = lamp.user_level(out)
+        s = self.state
+        return (
+            out if level is None else out + self.routine.user_lamp(s.routine, self.timers["routine"], s.session, level)
+        )
 
-    def _start_session_action(self, now: float, value: Any, source: str) -> Effects:
+    def _volume(self, now: float, value: Any) -> Effects:
+        s = self.state
+        out = settings_part.volume(s.settings, self.config.sounds, value)
+        if _rejected(out):
+            return out
+        return out + self.routine.user_volume(s.routine, self.timers["routine"], s.session, s.settings.volume)
+
+    def _rate(self, now: float, value: Any, source: str) -> Effects:
+        last_start = self.state.session.started_at or None
+        rating, out = settings_part.rate(self.config.routine, self.tz, value, source, last_start, now)
+        self.state.last_rating = rating or self.state.last_rating
+        return out
+
+    def _override(self, change: Override) -> Action:
+        def action(now: float, value: Any, source: str) -> Effects:
+            morning_start = self.config.routine.morning_start
+            return self._replanned(change(self.state.settings, self.tz, morning_start, value, now), now)
+
+        return action
+
+    def _replanned(self, out: Effects, now: float) -> Effects:
+        return out if _rejected(out) else out + self.replan(now)
+
+    # -- the session -------------------------------------------------------------
+
+    def _start_action(self, now: float, value: Any, source: str) -> Effects:
         """Start a session; ``value`` may ask for its length in minutes (within the configured bounds)."""
         if value is None:
-            return self.start_session(now, source)
+            return self.start(now, source)
         low, high = self.config.routine.min_session_minutes, self.config.routine.max_session_minutes
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             return [
                 fx.RejectCommand("start_session", f"minutes must be a whole number in {low}..{high}, not {value!r}")
             ]
-        return self.start_session(now, source, minutes=value)
+        return self.start(now, source, minutes=value)
 
-    def _stop_session_action(self, now: float, value: Any, source: str) -> Effects:
-        return self._stop_session(now, source, reason=source)
-
-    def _session_switch(self, now: float, value: Any, source: str) -> Effects:
-        return self.start_session(now, source) if value else self._stop_session(now, source, reason=source)
-
-    def start_session(
-        self,
-        now: float,
-        source: str,
-        trigger: str | None = None,
-        minutes: int | None = None,
-        planned_start: float | None = None,
+    def start(
+        self, now: float, source: str, trigger: str = "", minutes: int | None = None, planned_start: float | None = None
     ) -> Effects:
-        """Start a session of ``minutes`` (default: the experiment's pick or the setting).
-
-        A scheduled session passes its ``planned_start``: its length counts from there, so a
-        wind-down that starts a little late still ends on plan.
-        """
-        if self.state.session.active:
+        """Start a session: the experiment picks what was not asked for, then the routine takes its part."""
+        s = self.state
+        if s.session.active:
             return []
-        picks = self.experiment.picks(not trigger, minutes is None)
+        picks = self.experiment.picks(Evidence.of(s), not trigger, minutes is None)
         trigger = trigger or (picks["trigger"].value if "trigger" in picks else "")
         if not trigger:
             return [fx.RejectCommand("session", "no playable trigger in the library")]
         if "session_minutes" in picks:
             minutes = int(picks["session_minutes"].value)
-        start = now if planned_start is None else min(planned_start, now)
-        ends_at = max(now + MIN_SESSION, start + 60.0 * (minutes or self.state.settings.session_minutes))
-        length = ends_at - now
-        sounds, lamp = self.config.sounds, self.config.lamp
-        self.state.session = SessionState(
-            active=True, trigger=trigger, started_by=source, started_at=now, ends_at=ends_at
+        sunset_s = 60.0 * float(picks["sunset_minutes"].value) if "sunset_minutes" in picks else None
+        out = self.session.start(
+            s.session, s.settings, self.timers["session"], now, source, trigger, minutes, planned_start, sunset_s
         )
-        self.state.settings.last_trigger = trigger
-        evening = min(lamp.evening_level, lamp.max_level)
-        self.state.lamp.start_fade(now, evening, self.EVENING_FADE, "ease")
-        self.state.lamp.effect = "none"
-        sunset_at = now + self.EVENING_FADE
-        self.state.session.sunset_at = sunset_at
-        sunset = picks.get("sunset_minutes")
-        self.state.session.sunset_s = 60.0 * float(sunset.value) if sunset else None
-        self.timers["sunset"] = sunset_at
-        self.timers["session_fade"] = max(now, ends_at - sounds.fade_out_s)
-        self.timers["session_end"] = ends_at
-        started = {
-            "trigger": trigger,
-            "source": source,
-            "minutes": round(length / 60, 2),
-            "ends_at": iso(ends_at, self.tz),
-        }
+        length, volume = s.session.ends_at - now, s.settings.volume
+        record = self.experiment.session_record(trigger, source, now, length, picks, volume, sunset_s, s.room)
         return [
-            fx.PlaySound(trigger, self.state.settings.volume, sounds.fade_in_s),
-            fx.LampFade(evening, self.EVENING_FADE, "ease"),
-            fx.PersistSettings(self.state.settings.to_dict()),
-            fx.PublishEvent("session_started", started),
-            *room_meaning.session_start_effects(self.state.room),
-            fx.JournalRecord("session_start", self.experiment.session_record(trigger, source, now, length, picks)),
-            *self.routine.session_started(now),
+            *out,
+            *room_meaning.session_start_effects(s.room),
+            fx.JournalRecord("session_start", record),
+            *self.routine.session_started(s.routine, self.timers["routine"], Around.of(s), now),
         ]
 
-    def _stop_session(self, now: float, source: str, reason: str, fade: float | None = None) -> Effects:
-        session = self.state.session
-        if not session.active:
+    start_session = start
+
+    def _stop(self, now: float, source: str, reason: str = "", fade: float | None = None) -> Effects:
+        s = self.state
+        if not s.session.active:
             return []
         fade = self.config.sounds.fade_out_s if fade is None else fade
-        for name in ("sunset", "session_fade", "session_end"):
-            self.timers.pop(name, None)
-        lamp_moving = self.state.lamp.fade_end > now
-        level = self.state.lamp.level_at(now)
-        self.state.lamp.start_fade(now, level, 0.0)
-        self.state.session = SessionState(started_at=session.started_at, trigger=session.trigger)
-        out: Effects = [fx.FadeOutSound(fade)]
-        if lamp_moving:  # hold the lamp where the sunset has brought it
-            out.append(fx.LampFade(level, 0.0))
-        return out + [
-            fx.PublishEvent("session_ended", {"trigger": session.trigger, "reason": reason}),
-            self._session_end(session, now, reason),
-            *self.routine.session_stopped(reason),
-        ]
+        out = self.session.stop(s.session, s.lamp, self.timers["session"], now, reason or source, fade)
+        return out + self.routine.session_stopped(s.routine, self.timers["routine"], s.session, reason or source)
 
-    def _next_trigger_action(self, now: float, value: Any, source: str) -> Effects:
-        session = self.state.session
-        if not session.active:
-            return self.start_session(now, source, trigger=self._choose_trigger(after=self.state.settings.last_trigger))
-        trigger = self._choose_trigger(after=session.trigger)
-        if not trigger or trigger == session.trigger:
+    def _next_trigger(self, now: float, value: Any, source: str) -> Effects:
+        s = self.state
+        if not s.session.active:
+            return self.start(now, source, trigger=self._choose_trigger(after=s.settings.last_trigger))
+        trigger = self._choose_trigger(after=s.session.trigger)
+        if not trigger or trigger == s.session.trigger:
             return []
-        session.trigger = trigger
-        self.state.settings.last_trigger = trigger
-        return [
-            fx.CrossfadeSound(trigger, self.config.sounds.crossfade_s),
-            fx.PublishEvent("trigger_changed", {"trigger": trigger, "source": source}),
-        ]
+        out = self.session.change_trigger(s.session, s.settings, trigger)
+        return out + [fx.PublishEvent("trigger_changed", {"trigger": trigger, "source": source})]
 
     def _set_trigger(self, now: float, value: Any, source: str) -> Effects:
-        name = str(value)
-        if name not in self.state.triggers:
+        name, s = str(value), self.state
+        if name not in s.triggers:
             return [fx.RejectCommand("trigger", f"unknown trigger {name!r}")]
-        session = self.state.session
-        if session.active:
-            if name == session.trigger:
-                return []
-            session.trigger = name
-            self.state.settings.last_trigger = name
-            return [fx.CrossfadeSound(name, self.config.sounds.crossfade_s)]
-        return self.start_session(now, source, trigger=name)
+        if not s.session.active:
+            return self.start(now, source, trigger=name)
+        return [] if name == s.session.trigger else self.session.change_trigger(s.session, s.settings, name)
 
     def _choose_trigger(self, after: str = "") -> str:
         """The trigger after ``after`` in the library; without ``after``, the experiment policy's choice."""
         if not after:
-            pick = self.experiment.pick("trigger")
+            pick = self.experiment.pick(Evidence.of(self.state), "trigger")
             return pick.value if pick is not None else ""
         excluded = set(self.config.sounds.exclude) | set(self.state.broken_triggers)
-        names = [t for t in self.state.triggers if t not in excluded]
-        if not names:
-            return ""
-        if after in names:
-            return names[(names.index(after) + 1) % len(names)]
-        return names[0]
+        return next_in_library(self.state.triggers, excluded, after)
 
     def _good_night(self, now: float, value: Any, source: str) -> Effects:
-        fade = self.config.sounds.good_night_s
-        out = self._stop_session(now, source, reason="good_night", fade=fade)
-        out = [e for e in out if not isinstance(e, fx.LampFade)]
-        out += self.routine.good_night(now, fade)
-        self.state.lamp.start_fade(now, 0.0, fade, "ease")
-        out += [fx.LampFade(0.0, fade, "ease"), fx.PublishEvent("good_night", {"source": source})]
-        return out
-
-    def _session_end(self, session: SessionState, end: float, reason: str) -> fx.JournalRecord:
-        night = night_of(session.started_at, self.tz, self.config.routine.morning_start).isoformat()
-        return record.session_end(session.trigger, session.started_at, end, reason, night)
-
-    # -- other events ------------------------------------------------------------
+        fade, s = self.config.sounds.good_night_s, self.state
+        out: Effects = [e for e in self._stop(now, source, "good_night", fade) if not isinstance(e, fx.LampFade)]
+        out += self.routine.good_night(s.routine, self.timers["routine"], s.session, fade)
+        return out + [fx.LampFade(0.0, fade, "ease"), fx.PublishEvent("good_night", {"source": source})]
 
     def _sound_failed(self, event: ev.SoundFailed, now: float) -> Effects:
-        if event.trigger not in self.state.broken_triggers:
-            self.state.broken_triggers = (*self.state.broken_triggers, event.trigger)
+        s = self.state
+        if event.trigger not in s.broken_triggers:
+            s.broken_triggers = (*s.broken_triggers, event.trigger)
         out: Effects = [
             fx.PublishEvent("trigger_failed", {"trigger": event.trigger, "reason": event.reason}),
             fx.RejectCommand("trigger", f"trigger {event.trigger!r} cannot play ({event.reason}): marked broken"),
         ]
-        session = self.state.session
-        if session.active and session.trigger == event.trigger:
-            replacement = self._choose_trigger(after=event.trigger)
-            if replacement:
-                session.trigger = replacement
-                # A damaged file has only its buffered second or so left: the next one must be there by then.
-                fade = min(self.config.sounds.crossfade_s, FAILOVER_S)
-                out.append(fx.PlaySound(replacement, self.state.settings.volume, fade))
-            else:
-                out += self._stop_session(now, "device", reason="no_playable_trigger", fade=0.5)
-        return out
+        if not s.session.active or s.session.trigger != event.trigger:
+            return out
+        replacement = self._choose_trigger(after=event.trigger)
+        if replacement:
+            return out + self.session.replace_trigger(s.session, s.settings.volume, replacement)
+        return out + self._stop(now, "device", "no_playable_trigger", 0.5)
 
-    def _room_reading(self, event: ev.RoomReading) -> Effects:
-        room = self.state.room
-        room.temperature_c, room.humidity = event.temperature_c, event.humidity
-        room.pressure_hpa, room.lux, room.at = event.pressure_hpa, event.lux, event.at
-        room_meaning.evaluate(room, self.config.room, self.state.lamp.level_at(event.at))
-        return []
-
-    def _shutdown(self, event: ev.Shutdown, now: float) -> Effects:
-        out = self._stop_session(now, "device", reason="shutdown", fade=SHUTDOWN_FADE)
-        out = [e for e in out if not isinstance(e, fx.LampFade)]
+    def _shutdown(self, now: float) -> Effects:
+        out: Effects = [
+            e for e in self._stop(now, "device", "shutdown", SHUTDOWN_FADE) if not isinstance(e, fx.LampFade)
+        ]
         self.state.shutting_down = True
-        self.timers.clear()
-        self.state.lamp.start_fade(now, 0.0, SHUTDOWN_FADE)
+        for timers in self.timers.values():
+            timers.clear_all()
         return [*out, fx.LampFade(0.0, SHUTDOWN_FADE)]
 
+    def _resume(self, data: dict[str, Any] | None, now: float) -> Effects:
+        """At daemon start: resume the stored session if it is still within its window, then plan."""
+        s = self.state
+        out, stored = self.routine.read_stored(s.routine, data)
+        if stored is not None and self.routine.resumable(stored, now) and not s.session.active:
+            out += self._resume_session(stored, now)
+        elif stored is not None and stored.active:  # it ended while the device was off
+            out.append(fx.PersistSession(SessionRecord(False, routine_night=stored.routine_night).to_dict()))
+        return out + self.replan(now)
+
+    def _resume_session(self, stored: SessionRecord, now: float) -> Effects:
+        s = self.state
+        trigger = stored.trigger if stored.trigger in s.triggers else self._choose_trigger()
+        if not trigger:
+            return [fx.PublishEvent("resume_failed", {"reason": "no playable trigger in the library"})]
+        volume = self.routine.resume_session(s.routine, self.timers["routine"], stored, now)
+        out = self.session.resume(s.session, s.settings, self.timers["session"], stored, trigger, volume, now)
+        return out + [self.routine.persist(s.routine, s.session)]
+
+    # -- deadlines ------------------------------------------------------------------
+
     def _timer_due(self, name: str, when: float, now: float) -> Effects:
-        if name in ROUTINE_TIMERS:
-            return self.routine.timer_due(name, when, now)
-        session = self.state.session
-        if name == "lamp_effect_end":
-            self.state.lamp.effect = "none"
-            return self.routine.breathe_ended(now)
-        # Durations from now, not from when: a late wake-up must not push the end past the session's.
-        if name == "sunset" and session.active:
-            night = min(self.config.lamp.night_level, self.config.lamp.max_level)
-            duration = max(0.0, session.ends_at - now)
-            if session.sunset_s is not None:  # the experiment's sunset length, never past the session's end
-                duration = min(duration, session.sunset_s)
-            self.state.lamp.start_fade(now, night, duration, "sunset")
-            return [fx.LampFade(night, duration, "sunset")]
-        if name == "session_fade" and session.active:
-            return [fx.FadeOutSound(max(0.0, session.ends_at - now))]
-        if name == "session_end" and session.active:
-            self.state.session = SessionState(started_at=session.started_at, trigger=session.trigger)
-            out: Effects = [
-                fx.PublishEvent("session_ended", {"trigger": session.trigger, "reason": "time_limit"}),
-                self._session_end(session, when, "time_limit"),
-            ]
-            return out + self.routine.session_ended(when, session.trigger)
-        return []
+        s, owner = self.state, OWNERS[name]
+        if owner == "routine":
+            out, tonight = self.routine.due(name, s.routine, self.timers["routine"], Around.of(s), when, now)
+            return out if tonight is None else out + self._start_tonight(tonight, now)
+        if owner == "lamp":  # lamp_effect_end
+            lamp.effect_ended(s.lamp)
+            if self.routine.breathe_ended(s.routine, s.session):
+                self.session.sunset_now(self.timers["session"], now)
+            return []
+        if name == "sunset":
+            return self.session.sunset_due(s.session, now)
+        if name == "session_fade":
+            return self.session.fade_due(s.session, now)
+        out = self.session.end_due(s.session, when)
+        return out + self.routine.session_ended(s.routine, self.timers["routine"], Around.of(s), when) if out else []
+
+    def _start_tonight(self, tonight: StartTonight, now: float) -> Effects:
+        out = self.start(now, "schedule", minutes=tonight.minutes, planned_start=tonight.planned_start)
+        if tonight.breathe and self.state.session.active:  # the sunset follows when the breathing ends
+            out += self._actions["lamp_effect"](now, "breathe", "schedule")
+            self.routine.breathing_started(self.state.routine)
+        return out
+
+
+def _rejected(effects: Effects) -> bool:
+    return any(isinstance(e, fx.RejectCommand) for e in effects)

@@ -1,74 +1,80 @@
-"""The lamp's actions (button, hub, routine): on/off, level with a transition, the breathing light.
+"""The lamp's part of the core: its actions (button, hub) and the state that follows every lamp effect.
 
-Part of the controller, split out to keep each file small; it works on the
-controller's state and timers and holds nothing of its own.
+Functions of (the lamp's state, ``[lamp]``, the lamp's timers, the value,
+now). The lamp's state is never set by another part: each part emits
+:class:`~device.core.effects.LampFade` / ``LampBreathe`` and :func:`follow`
+applies them, so the state is what the core asked the lamp to do.
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from device.config.schema import LampConfig
 from device.core import effects as fx
 from device.core.perceptual import BREATHE_LEAD_IN
+from device.core.state import LampState
+from device.core.timers import PartTimers
 
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from device.core.controller import Controller
-
-    Action = Callable[[float, Any, str], list[fx.Effect]]
+Effects = list[fx.Effect]
 
 LAMP_ON_FADE = 1.0  # s, lamp toggles and plain on/off from the hub
 
 
-class LampActions:
-    def __init__(self, controller: Controller) -> None:
-        self.ctl = controller
+def follow(lamp: LampState, effects: Effects, now: float) -> None:
+    """Keep the lamp's state in step with the lamp effects just decided."""
+    for effect in effects:
+        if isinstance(effect, fx.LampFade):
+            lamp.start_fade(now, effect.level, effect.duration, effect.curve)
+            lamp.effect = "none"
+        elif isinstance(effect, fx.LampBreathe):
+            lamp.start_fade(now, effect.low, BREATHE_LEAD_IN, "ease")
+            lamp.effect = "breathe"
 
-    def actions(self) -> dict[str, Action]:
-        return {"lamp_toggle": self.toggle, "lamp": self.command, "lamp_effect": self.effect}
 
-    def toggle(self, now: float, value: Any, source: str) -> list[fx.Effect]:
-        target = 0.0 if self.ctl.state.lamp.target > 0 else self.ctl.config.lamp.on_level
-        return self.to(now, target, LAMP_ON_FADE)
+def toggle(lamp: LampState, config: LampConfig, now: float) -> Effects:
+    return to(config, 0.0 if lamp.target > 0 else config.on_level, LAMP_ON_FADE)
 
-    def command(self, now: float, value: Any, source: str) -> list[fx.Effect]:
-        """``{"on": bool, "level": perceived % or None, "transition": s or None}`` (the hub's light)."""
-        value = dict(value or {})
-        transition = float(value.get("transition") if value.get("transition") is not None else LAMP_ON_FADE)
-        if not value.get("on", True):
-            return self.to(now, 0.0, transition)
-        level = value.get("level")
-        if level is None:
-            current = self.ctl.state.lamp.target
-            level = current if current > 0 else self.ctl.config.lamp.on_level
-        return self.to(now, float(level), transition)
 
-    def to(self, now: float, level: float, duration: float) -> list[fx.Effect]:
-        if not math.isfinite(level) or not math.isfinite(duration):
-            return [fx.RejectCommand("lamp", "level and transition must be finite numbers")]
-        level = min(max(level, 0.0), self.ctl.config.lamp.max_level)
-        self.ctl.timers.pop("sunset", None)  # the user wins over the sunset tonight
-        self.ctl.state.lamp.start_fade(now, level, duration, "ease")
-        self.ctl.state.lamp.effect = "none"
-        return [fx.LampFade(level, duration, "ease"), *self.ctl.routine.user_lamp(now, level)]
+def command(lamp: LampState, config: LampConfig, value: Any) -> Effects:
+    """``{"on": bool, "level": perceived % or None, "transition": s or None}`` (the hub's light)."""
+    value = dict(value or {})
+    transition = float(value.get("transition") if value.get("transition") is not None else LAMP_ON_FADE)
+    if not value.get("on", True):
+        return to(config, 0.0, transition)
+    level = value.get("level")
+    if level is None:
+        level = lamp.target if lamp.target > 0 else config.on_level
+    return to(config, float(level), transition)
 
-    def effect(self, now: float, value: Any, source: str) -> list[fx.Effect]:
-        """``"breathe"`` starts the breathing light; ``"none"`` stops an effect where the lamp is."""
-        timers, lamp_state = self.ctl.timers, self.ctl.state.lamp
-        name = str(value)
-        if name == "none":
-            timers.pop("lamp_effect_end", None)
-            lamp_state.effect = "none"
-            return self.to(now, lamp_state.level_at(now), 0.0)
-        if name != "breathe":
-            return [fx.RejectCommand("lamp_effect", f"unknown lamp effect {name!r}; known: breathe, none")]
-        lamp = self.ctl.config.lamp
-        low, high = min(lamp.breathe_low, lamp.max_level), min(lamp.breathe_high, lamp.max_level)
-        duration = 60.0 * lamp.breathe_minutes
-        timers.pop("sunset", None)
-        lamp_state.start_fade(now, low, BREATHE_LEAD_IN, "ease")
-        lamp_state.effect = "breathe"
-        timers["lamp_effect_end"] = now + duration
-        return [fx.LampBreathe(low, high, duration, lamp.breathe_start_bpm, lamp.breathe_end_bpm)]
+
+def to(config: LampConfig, level: float, duration: float) -> Effects:
+    if not math.isfinite(level) or not math.isfinite(duration):
+        return [fx.RejectCommand("lamp", "level and transition must be finite numbers")]
+    return [fx.LampFade(min(max(level, 0.0), config.max_level), duration, "ease")]
+
+
+def effect(lamp: LampState, config: LampConfig, timers: PartTimers, value: Any, now: float) -> Effects:
+    """``"breathe"`` starts the breathing light; ``"none"`` stops an effect where the lamp is."""
+    name = str(value)
+    if name == "none":
+        timers.clear("lamp_effect_end")
+        return to(config, lamp.level_at(now), 0.0)
+    if name != "breathe":
+        return [fx.RejectCommand("lamp_effect", f"unknown lamp effect {name!r}; known: breathe, none")]
+    low, high = min(config.breathe_low, config.max_level), min(config.breathe_high, config.max_level)
+    duration = 60.0 * config.breathe_minutes
+    timers.set("lamp_effect_end", now + duration)
+    return [fx.LampBreathe(low, high, duration, config.breathe_start_bpm, config.breathe_end_bpm)]
+
+
+def effect_ended(lamp: LampState) -> None:
+    """The breathing light has run its time (the lamp rests at its low level)."""
+    lamp.effect = "none"
+
+
+def user_level(effects: Effects) -> float | None:
+    """The level a lamp action set, or None when it set none (rejected, or the breathing light)."""
+    fades = [e for e in effects if isinstance(e, fx.LampFade)]
+    return fades[-1].level if fades else None

@@ -16,101 +16,99 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from device.config.types import ClockTime
 from device.core import effects as fx
-from device.core.routine import Routine
-from device.core.schedule import parse_date, parse_sleep, parse_weekday
+from device.core.schedule import night_of, parse_date, parse_sleep, parse_weekday
 from device.core.state import Settings
 
 Effects = list[fx.Effect]
-Handler = Callable[[float, Any, str], Effects]
+Override = Callable[[Settings, dt.tzinfo, ClockTime, Any, float], Effects]
 
 MAX_DATES_OFF = 366
 KEEP_PAST_NIGHTS = 2  # one-off sleep times older than this many nights are dropped when a new one is set
 
 
-def routine_actions(routine: Routine) -> dict[str, Handler]:
-    """The routine's actions by name, for :attr:`Controller._actions`."""
-    actions = RoutineActions(routine)
-    return {
-        "skip_tonight": actions.skip_tonight,
-        "tonight_sleep": actions.tonight_sleep,
-        "day_sleep": actions.day_sleep,
-        "day_wake": actions.day_wake,
-        "dates_off": actions.dates_off,
-        "routine": actions.enabled,
-    }
+def accepted(settings: Settings) -> Effects:
+    """What an accepted change leads to here; the controller has the routine plan again."""
+    return [fx.PersistSettings(settings.to_dict())]
 
 
-class RoutineActions:
-    def __init__(self, routine: Routine) -> None:
-        self.routine = routine
+def skip_tonight(settings: Settings, tz: dt.tzinfo, morning_start: ClockTime, value: Any, now: float) -> Effects:
+    if not isinstance(value, bool):
+        return [fx.RejectCommand("skip_tonight", f"expected true or false, not {value!r}")]
+    night = night_of(now, tz, morning_start).isoformat()
+    if value:
+        settings.skip_night = night
+    elif settings.skip_night == night:
+        settings.skip_night = ""
+    return accepted(settings)
 
-    @property
-    def settings(self) -> Settings:
-        return self.routine.ctl.state.settings
 
-    def _changed(self, now: float) -> Effects:
-        return [fx.PersistSettings(self.settings.to_dict()), *self.routine.replan(now)]
+def tonight_sleep(settings: Settings, tz: dt.tzinfo, morning_start: ClockTime, value: Any, now: float) -> Effects:
+    try:
+        sleep = parse_sleep(value)
+    except ValueError as exc:
+        return [fx.RejectCommand("tonight_sleep", str(exc))]
+    night = night_of(now, tz, morning_start)
+    oldest = (night - dt.timedelta(days=KEEP_PAST_NIGHTS)).isoformat()
+    table = {k: v for k, v in settings.night_sleep.items() if k >= oldest}
+    if sleep is None:
+        table.pop(night.isoformat(), None)
+    else:
+        table[night.isoformat()] = sleep
+    settings.night_sleep = table
+    return accepted(settings)
 
-    def skip_tonight(self, now: float, value: Any, source: str) -> Effects:
-        if not isinstance(value, bool):
-            return [fx.RejectCommand("skip_tonight", f"expected true or false, not {value!r}")]
-        night = self.routine.schedule().night_of(now).isoformat()
-        if value:
-            self.settings.skip_night = night
-        elif self.settings.skip_night == night:
-            self.settings.skip_night = ""
-        return self._changed(now)
 
-    def tonight_sleep(self, now: float, value: Any, source: str) -> Effects:
-        try:
-            sleep = parse_sleep(value)
-        except ValueError as exc:
-            return [fx.RejectCommand("tonight_sleep", str(exc))]
-        night = self.routine.schedule().night_of(now)
-        oldest = (night - dt.timedelta(days=KEEP_PAST_NIGHTS)).isoformat()
-        table = {k: v for k, v in self.settings.night_sleep.items() if k >= oldest}
-        if sleep is None:
-            table.pop(night.isoformat(), None)
-        else:
-            table[night.isoformat()] = sleep
-        self.settings.night_sleep = table
-        return self._changed(now)
+def day_sleep(settings: Settings, tz: dt.tzinfo, morning_start: ClockTime, value: Any, now: float) -> Effects:
+    return _day_time(settings, value, "day_sleep", "sleep")
 
-    def day_sleep(self, now: float, value: Any, source: str) -> Effects:
-        return self._day_time(now, value, "day_sleep", "sleep")
 
-    def day_wake(self, now: float, value: Any, source: str) -> Effects:
-        return self._day_time(now, value, "day_wake", "wake")
+def day_wake(settings: Settings, tz: dt.tzinfo, morning_start: ClockTime, value: Any, now: float) -> Effects:
+    return _day_time(settings, value, "day_wake", "wake")
 
-    def _day_time(self, now: float, value: Any, action: str, key: str) -> Effects:
-        """A weekday's sleep or wake time from now on; null = back to the file."""
-        if not isinstance(value, dict) or set(value) - {"day", key} or "day" not in value:
-            return [fx.RejectCommand(action, f'expected {{"day": "monday", "{key}": "HH:MM"}}, not {value!r}')]
-        try:
-            day = parse_weekday(value["day"])
-            time = parse_sleep(value.get(key))
-        except ValueError as exc:
-            return [fx.RejectCommand(action, str(exc))]
-        table: dict[str, str] = getattr(self.settings, action)
-        if time is None:
-            table.pop(day, None)
-        else:
-            table[day] = time
-        return self._changed(now)
 
-    def dates_off(self, now: float, value: Any, source: str) -> Effects:
-        if not isinstance(value, list) or len(value) > MAX_DATES_OFF:
-            return [fx.RejectCommand("dates_off", f"expected a list of up to {MAX_DATES_OFF} dates, not {value!r}")]
-        try:
-            dates = sorted({parse_date(item) for item in value})
-        except ValueError as exc:
-            return [fx.RejectCommand("dates_off", str(exc))]
-        self.settings.dates_off = dates
-        return self._changed(now)
+def _day_time(settings: Settings, value: Any, action: str, key: str) -> Effects:
+    """A weekday's sleep or wake time from now on; null = back to the file."""
+    if not isinstance(value, dict) or set(value) - {"day", key} or "day" not in value:
+        return [fx.RejectCommand(action, f'expected {{"day": "monday", "{key}": "HH:MM"}}, not {value!r}')]
+    try:
+        day = parse_weekday(value["day"])
+        time = parse_sleep(value.get(key))
+    except ValueError as exc:
+        return [fx.RejectCommand(action, str(exc))]
+    table: dict[str, str] = getattr(settings, action)
+    if time is None:
+        table.pop(day, None)
+    else:
+        table[day] = time
+    return accepted(settings)
 
-    def enabled(self, now: float, value: Any, source: str) -> Effects:
-        if not isinstance(value, bool):
-            return [fx.RejectCommand("routine", f"expected true or false, not {value!r}")]
-        self.settings.routine_enabled = value
-        return self._changed(now)
+
+def dates_off(settings: Settings, tz: dt.tzinfo, morning_start: ClockTime, value: Any, now: float) -> Effects:
+    if not isinstance(value, list) or len(value) > MAX_DATES_OFF:
+        return [fx.RejectCommand("dates_off", f"expected a list of up to {MAX_DATES_OFF} dates, not {value!r}")]
+    try:
+        dates = sorted({parse_date(item) for item in value})
+    except ValueError as exc:
+        return [fx.RejectCommand("dates_off", str(exc))]
+    settings.dates_off = dates
+    return accepted(settings)
+
+
+def enabled(settings: Settings, tz: dt.tzinfo, morning_start: ClockTime, value: Any, now: float) -> Effects:
+    if not isinstance(value, bool):
+        return [fx.RejectCommand("routine", f"expected true or false, not {value!r}")]
+    settings.routine_enabled = value
+    return accepted(settings)
+
+
+OVERRIDES: dict[str, Override] = {
+    "skip_tonight": skip_tonight,
+    "tonight_sleep": tonight_sleep,
+    "day_sleep": day_sleep,
+    "day_wake": day_wake,
+    "dates_off": dates_off,
+    "routine": enabled,
+}
+"""The routine's run-time changes by action name."""

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from device.config.schema import RoomConfig
 from device.core import effects as fx
+from device.core import events as ev
 from device.core.state import RoomState
 
 HYSTERESIS_C = 0.3  # °C a flag's value must come back inside the band before it clears
@@ -57,6 +58,13 @@ def _below(value: float | None, limit: float, was: bool, margin: float) -> bool:
     if value is None:
         return False
     return value < (limit + margin if was else limit)
+
+
+def take_reading(room: RoomState, reading: ev.RoomReading, config: RoomConfig, lamp_level: float) -> None:
+    """Keep a reading's values and what they mean; ``lamp_level`` is the lamp's when it was taken."""
+    room.temperature_c, room.humidity = reading.temperature_c, reading.humidity
+    room.pressure_hpa, room.lux, room.at = reading.pressure_hpa, reading.lux, reading.at
+    evaluate(room, config, lamp_level)
 
 
 def evaluate(room: RoomState, config: RoomConfig, lamp_level: float) -> None:

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 
 from device.config.schema import WEEKDAYS, RoutineConfig
 from device.config.types import ClockTime, SleepTime
+from device.core.plan import Night, Wake
 from device.core.state import Settings
 
 NOON = 12 * 60
@@ -65,28 +66,6 @@ class Overrides:
             day_wake=dict(settings.day_wake),
             dates_off=frozenset(settings.dates_off),
         )
-
-
-@dataclass(frozen=True)
-class Night:
-    """One night's wind-down, as instants."""
-
-    night: dt.date
-    sleep: ClockTime
-    sleep_at: float
-    winddown_at: float
-    ends_at: float
-    session_minutes: int
-
-
-@dataclass(frozen=True)
-class Wake:
-    """One morning's sunrise."""
-
-    day: dt.date
-    wake: ClockTime
-    wake_at: float
-    sunrise_at: float
 
 
 def local_instant(day: dt.date, time: ClockTime, tz: dt.tzinfo) -> float:

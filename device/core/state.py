@@ -1,4 +1,13 @@
-"""The device state as plain dataclasses."""
+"""The device state as plain dataclasses, one per part of the core.
+
+Who writes what: ``lamp`` follows the lamp effects the core emits
+(:mod:`device.core.lamp_actions`); ``session`` is the session's
+(:mod:`device.core.session`); ``routine`` the routine's; ``settings`` the
+settings actions' (volume, length), the routine overrides' and the session's
+(``last_trigger``); ``room`` the room's; ``timers`` hold every deadline, each
+owned by one part (:mod:`device.core.timers`). The controller writes the rest
+(triggers, faults, the hub link, the journal's counts).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +15,8 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from device.core.fade import fade_level
+from device.core.plan import Night, Wake
+from device.core.timers import Timers
 
 
 @dataclass
@@ -90,6 +101,13 @@ class SessionState:
             return 0.0
         return max(0.0, self.ends_at - now)
 
+    def become(self, other: SessionState) -> SessionState:
+        """Take on ``other``'s values in place (whoever holds this state sees the change); returns the old ones."""
+        old = SessionState(**vars(self))
+        for f in fields(self):
+            setattr(self, f.name, getattr(other, f.name))
+        return old
+
 
 @dataclass
 class RoomState:
@@ -123,6 +141,13 @@ class RoutineState:
     allnight: bool = False  # the all-night sound is playing
     lamp_user: float | None = None  # the user set the lamp during the session: no sunset
     volume_user: float | None = None  # the user set the volume during the session: no easing
+    planned_night: Night | None = None  # the wind-down the "winddown" timer is for
+    planned_wake: Wake | None = None  # the sunrise the "sunrise" timer is for
+    wake_done: str = ""  # the last morning whose sunrise ran (or was stopped)
+    wake_sound: bool = False  # the wake sound is playing
+    breathing: bool = False  # the routine started the breathing light for its session
+    start_volume: float = 0.0  # the volume the session started at: the easing's start
+    sunset_s: float | None = None  # the experiment's sunset length, from the session's sunset start
 
 
 @dataclass
@@ -143,6 +168,7 @@ class DeviceState:
     routine_streak: int = 0
     routine_streak_until: str = ""
     routine: RoutineState = field(default_factory=RoutineState)
+    timers: Timers = field(default_factory=Timers)
 
     def snapshot(self, now: float) -> dict[str, Any]:
         """Everything a user sees, as JSON-able data (the hub's ``state``)."""
