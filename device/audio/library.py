@@ -29,7 +29,7 @@ import numpy as np
 from device.audio import synth
 from device.audio.dsp import RATE, Array, loop_crossfade
 from device.audio.recording import MIN_SECONDS, TriggerUnreadable, decode_file, measure_file
-from device.audio.scan import Found, find_recordings
+from device.audio.scan import Found, file_key, find_recordings, key_or_reason
 from device.audio.stream import ArrayLoop, FileLoop, TriggerStream
 from device.audio.triggers import (
     SIDECAR,
@@ -83,11 +83,6 @@ class _Cache:
             log.warning("could not write the loudness cache %s: %s", self.path, exc)
 
 
-def file_key(path: Path) -> str:
-    st = path.stat()
-    return f"{path}|{st.st_size}|{st.st_mtime_ns}"
-
-
 class Library:
     """Built-ins plus the recordings in ``folder``; :meth:`rescan` picks up changes."""
 
@@ -99,6 +94,7 @@ class Library:
         background: bool = False,
         loop_overlap_s: float = LOOP_OVERLAP_S,
         start_at: str = "resume",
+        measure_after: float = 0.0,
     ) -> None:
         self.folder = folder
         self.cache_dir = cache_dir
@@ -116,6 +112,8 @@ class Library:
         self._on_change: Callable[[], None] | None = None
         self._measurer: threading.Thread | None = None
         self._closed = False
+        self._stopping = threading.Event()
+        self._measure_after = measure_after  # real seconds the first measurement waits: start-up goes first
         self.rescan()
 
     # -- what is there ---------------------------------------------------------------
@@ -165,7 +163,7 @@ class Library:
         """
         found = self._find()
         slots, missing = self._slots(found.files)
-        keys = {slot.path: _key_or_reason(slot.path) for slot in slots}
+        keys = {slot.path: key_or_reason(slot.path) for slot in slots}
         with self._lock:
             triggers = {b.name: Trigger(b.name, b.title, b.tags) for b in synth.BUILTINS.values()}
             broken = {self._name_of(p): Broken(self._name_of(p), p, why) for p, why in found.problems}
@@ -196,6 +194,7 @@ class Library:
         with self._lock:
             self._closed = True
             thread = self._measurer
+        self._stopping.set()
         if thread is not None:
             thread.join(1.0)
 
@@ -293,6 +292,11 @@ class Library:
     def _measure_all(self) -> None:
         """The measuring thread: one file at a time, at low priority, until nothing is left."""
         lower_thread_priority()
+        if self._stopping.wait(self._measure_after):
+            with self._lock:
+                self._measurer = None
+            return
+        self._measure_after = 0.0  # only once: a later rescan's new files are measured at once
         done = 0
         while True:
             with self._lock:
@@ -384,13 +388,6 @@ class Library:
                 return
             self._cache.entries[_resume_key(trigger.path)] = {"frame": int(frame)}
             self._cache.save()
-
-
-def _key_or_reason(path: Path) -> str | OSError:
-    try:
-        return file_key(path)
-    except OSError as exc:
-        return exc
 
 
 def _resume_key(path: Path) -> str:

@@ -76,13 +76,15 @@ class Voice:
     applied: tuple[int, int] = (0, -1)  # nothing set yet: the first gain sets both stages
     stream: TriggerStream | None = None
     damaged: bool = False
+    feeding: bool = False  # its next chunk is being read, outside the lock
+    dropped: bool = False
 
     def set_chunk_volume(self, chunk: int) -> None:
         for sound in self.sounds:
             sound.set_volume(chunk / 128.0)
 
     def needs_chunk(self) -> bool:
-        return self.stream is not None and not self.damaged and self.channel.get_queue() is None
+        return self.stream is not None and not (self.damaged or self.feeding) and self.channel.get_queue() is None
 
 
 class PygamePlayer:
@@ -204,6 +206,8 @@ class PygamePlayer:
             channel = sound.play(loops=0 if stream is not None else -1)
             if channel is None:
                 log.error("no free mixer channel for %r", trigger)
+                if stream is not None:
+                    stream.close()
                 return
             gain_db = self.library.get(trigger).gain_db
             envelope = Ramp(0.0, 1.0, now, max(fade, MIN_FADE))
@@ -235,39 +239,49 @@ class PygamePlayer:
     def _feed_hungry(self) -> None:
         with self._lock:
             hungry = [v for v in self._voices if v.needs_chunk()]
+            for voice in hungry:
+                voice.feeding = True
         for voice in hungry:
             assert voice.stream is not None
             try:
                 samples = voice.stream.chunk(CHUNK_FRAMES)
+                damage = ""
             except TriggerUnreadable as exc:
-                self._damaged(voice, str(exc))
-                continue
+                damage = str(exc)
             with self._lock:
-                if voice not in self._voices or not voice.channel.get_busy():
+                voice.feeding = False
+                if voice.dropped:  # stopped while its chunk was read: the stream is closed here
+                    voice.stream.close()
                     continue
-                sound = make_sound(samples)
-                sound.set_volume(max(voice.applied[0], 0) / 128.0)
-                voice.sounds = [*voice.sounds[-1:], sound]
-                voice.channel.queue(sound)
+                if damage:
+                    voice.damaged = True
+                elif voice.channel.get_busy():
+                    sound = make_sound(samples)
+                    sound.set_volume(max(voice.applied[0], 0) / 128.0)
+                    voice.sounds = [*voice.sounds[-1:], sound]
+                    voice.channel.queue(sound)
+            if damage:
+                self._damaged(voice, damage)
 
     def _damaged(self, voice: Voice, reason: str) -> None:
         """The file broke half-way: what is queued fades out, the library forgets it, the controller moves on."""
         log.warning("trigger %r stopped: %s", voice.trigger, reason)
         now = self.clock.now()
         with self._lock:
-            voice.damaged = True
             voice.envelope = voice.envelope.to(0.0, now, min(DAMAGE_FADE, max(voice.envelope.end, MIN_FADE)), "smooth")
         self.library.mark_broken(voice.trigger, reason)
         self._report(voice.trigger, reason)
         self._wake.set()
 
     def _drop(self, voice: Voice) -> None:
-        """Stop a voice (silent by now), remembering where a streamed recording got to."""
+        """Stop a voice (silent by now), remembering where a streamed recording got to (called under the lock)."""
         voice.channel.stop()
+        voice.dropped = True
         if voice.stream is not None:
             if not voice.damaged:
                 self.library.remember_position(voice.trigger, voice.stream.position)
-            voice.stream.close()
+            if not voice.feeding:
+                voice.stream.close()
 
     def _load(self, trigger: str) -> npt.NDArray[np.float32]:
         """A short trigger's samples, from a small cache of the last few played."""

@@ -71,7 +71,10 @@ def open_file(path: Path) -> Any:
     except TriggerUnreadable:
         raise
     except (OSError, RuntimeError, ValueError, TypeError) as exc:  # soundfile's LibsndfileError is a RuntimeError
-        raise TriggerUnreadable(f"cannot decode ({_reason(exc).replace(str(path), path.name)})") from exc
+        reason = _reason(exc).replace(str(path), path.name)
+        if "not a regular file" in reason and path.is_file():  # what libsndfile says of data it cannot parse
+            reason = "not a sound file that libsndfile can read"
+        raise TriggerUnreadable(f"cannot decode ({reason})") from exc
     if handle.samplerate <= 0 or handle.channels <= 0:
         handle.close()
         raise TriggerUnreadable(f"cannot decode (rate {handle.samplerate} Hz, {handle.channels} channels)")

@@ -68,3 +68,16 @@ def _check(path: Path, found: Found) -> None:
         found.problems.append((path, "empty file"))
     else:
         found.files.append(path)
+
+
+def file_key(path: Path) -> str:
+    """What a file's measurement is remembered by: a changed or replaced file is measured again."""
+    st = path.stat()
+    return f"{path}|{st.st_size}|{st.st_mtime_ns}"
+
+
+def key_or_reason(path: Path) -> str | OSError:
+    try:
+        return file_key(path)
+    except OSError as exc:
+        return exc

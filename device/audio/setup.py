@@ -28,6 +28,11 @@ def cache_dir(state_dir: Path) -> Path:
     return state_dir / "cache"
 
 
+# Real seconds the daemon's first measurement waits, so that start-up (to `ready` and `online`) has the
+# machine to itself even with a folder of unmeasured recordings.
+MEASURE_AFTER = 5.0
+
+
 def open_library(config: SoundsConfig, state_dir: Path, background: bool) -> Library:
     """The library; with ``background`` new files are measured on a thread of their own (the daemon)."""
     folder = library_folder(config, state_dir)
@@ -39,6 +44,7 @@ def open_library(config: SoundsConfig, state_dir: Path, background: bool) -> Lib
         background=background,
         loop_overlap_s=config.loop_crossfade_s,
         start_at=config.recording_start,
+        measure_after=MEASURE_AFTER if background else 0.0,
     )
 
 
