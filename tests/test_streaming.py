@@ -249,7 +249,7 @@ def test_thousands_of_files_subfolders_symlinks_and_odd_names_each_bad_one_repor
         library.rescan()
         library.rescan()
     names = set(library.names())
-    assert {"  spaced  name ", "2024/night walks/rain", "ünïcödé — ☾"} <= names
+    assert {"spaced  name", "2024/night walks/rain", "ünïcödé — ☾"} <= names  # no blanks at the ends (the hub strips)
     broken = {b.name: b.reason for b in library.broken()}
     assert broken["gone"] == "a symlink to nothing"
     assert len([n for n in broken if n.startswith("2024/night walks/take")]) == 1500

@@ -1,21 +1,19 @@
 """The trigger library: the built-ins and the user's own recordings, looked up by name, never by path.
 
 The user's folder (and its sub-folders) holds WAV / FLAC / OGG / Opus / MP3 files of any length and an
-optional ``triggers.toml`` with a display name, tags and a gain per file. Each file's loudness
-(BS.1770) is measured as a stream, once; the result, or why the file cannot be played, is kept in
-``<cache>/loudness.json`` keyed by path, size and modification time, so a rescan only measures new
-or changed files and a broken file is logged once.
+optional ``triggers.toml`` (display name, tags, gain per file). Each file's loudness (BS.1770) is
+measured as a stream, once; the result, or why the file cannot be played, is kept in
+``<cache>/loudness.json`` by path, size and modification time.
 
 In the daemon (``background=True``) a scan never measures: new files are measured on a thread of
 their own at low priority, first their opening minutes (then they are playable, with a provisional
-gain) and then, once every new file is playable, the whole of each. Every change is announced
-through the change callback, so the hub's trigger list grows as files are measured.
+gain), then, once every new file is playable, the whole of each. Every change is announced through
+the change callback, so the hub's trigger list grows as files are measured.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import math
 import random
@@ -23,13 +21,14 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from device.audio import synth
 from device.audio.dsp import RATE, Array, loop_crossfade
 from device.audio.recording import MIN_SECONDS, TriggerUnreadable, decode_file, measure_file
-from device.audio.scan import Found, file_key, find_recordings, key_or_reason
+from device.audio.scan import SUFFIXES, Found, file_key, find_recordings, key_or_reason
 from device.audio.stream import ArrayLoop, FileLoop, TriggerStream
 from device.audio.triggers import (
     SIDECAR,
@@ -42,18 +41,18 @@ from device.audio.triggers import (
     read_sidecar,
 )
 from device.errors import HushlightError
+from device.persist import JsonStateFile
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Library", "Trigger", "TriggerUnreadable", "UnknownTrigger"]
+__all__ = ["SUFFIXES", "Library", "Trigger", "TriggerUnreadable", "UnknownTrigger"]
 
 SHORT_LOOP_OVERLAP_S = 1.5  # a short recording's end fades into its start over this long (at most a quarter)
 LOOP_OVERLAP_S = 3.0  # a streamed recording's repeat: the default of [sounds] loop_crossfade_s
 PROVISIONAL_S = 120.0  # a new file is playable once this much of its start is measured
 SAVE_EVERY = 20  # measurements between writes of the cache while a folder is being measured
 
-# (path, seconds to measure or inf) -> (LUFS, length in seconds), or TriggerUnreadable.
-Measure = Callable[[Path, float], tuple[float, float]]
+Measure = Callable[[Path, float], tuple[float, float]]  # (path, seconds or inf) -> (LUFS, length in s)
 
 
 class UnknownTrigger(HushlightError, KeyError):
@@ -67,20 +66,26 @@ class _Cache:
 
     @classmethod
     def load(cls, path: Path) -> _Cache:
-        try:
-            data = json.loads(path.read_text())
-            return cls(path, data if isinstance(data, dict) else {})
-        except (OSError, ValueError):
-            return cls(path)
+        return cls(path, JsonStateFile(path, check=_check_cache).load() or {})
 
     def save(self) -> None:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(self.path.name + ".tmp")
-            tmp.write_text(json.dumps(self.entries, indent=1, sort_keys=True))
-            tmp.replace(self.path)
-        except OSError as exc:
+            JsonStateFile(self.path).save(self.entries)
+        except (OSError, ValueError) as exc:
             log.warning("could not write the loudness cache %s: %s", self.path, exc)
+
+
+def _check_cache(data: dict[str, Any]) -> None:
+    """``cache/loudness.json``: file key -> {"lufs" or "partial_lufs": number, "seconds": number} or
+    {"error": reason}; "resume|<path>" -> {"frame": number}."""
+    for key, entry in data.items():
+        if not isinstance(entry, dict):
+            raise ValueError(f"entry {key[:80]!r}: expected an object")
+        numbers = [entry.get(k) for k in ("lufs", "partial_lufs", "seconds", "frame") if k in entry]
+        if not all(isinstance(n, int | float) and not isinstance(n, bool) and math.isfinite(n) for n in numbers):
+            raise ValueError(f"entry {key[:80]!r}: expected numbers")
+        if not numbers and not isinstance(entry.get("error"), str):
+            raise ValueError(f"entry {key[:80]!r}: expected {{'lufs': number}} or {{'error': text}}")
 
 
 class Library:
@@ -210,7 +215,8 @@ class Library:
 
     def _name_of(self, path: Path) -> str:
         relative = path.relative_to(self.folder) if self.folder else Path(path.name)
-        return relative.with_suffix("").as_posix()
+        # The hub strips its payloads, so a name must not start or end with a blank to be selectable.
+        return relative.with_suffix("").as_posix().strip()
 
     def _slots(self, files: list[Path]) -> tuple[list[Slot], list[str]]:
         """Each file's name: its name without suffix (its path in the folder for sub-folders), unique."""
@@ -221,7 +227,7 @@ class Library:
         for path in files:
             name = self._name_of(path)
             if name in taken:
-                name = keys[path]
+                name = keys[path].strip()
             taken.add(name)
             slots.append(Slot(name, path, sidecar.get(keys[path], SidecarEntry())))
         missing = sorted(set(sidecar) - set(keys.values()))
