@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 from device.audio.library import Library
-from device.audio.mixer import pygame_decoder
 from device.audio.output_hold import make_hold, seconds_left_of_night
 from device.audio.pygame_player import PygamePlayer
 from device.config import parse_config
@@ -83,7 +82,7 @@ def test_held_open_through_the_silence_then_closed_when_the_hold_ends(tmp_path: 
         return answer
 
     with disk_mixer(tmp_path, FULL, realtime=False):
-        library = Library(tmp_path / "sounds", tmp_path / "cache", pygame_decoder)
+        library = Library(tmp_path / "sounds", tmp_path / "cache")
         player = PygamePlayer(library, FULL, RealClock(), health_check=2.0, idle_close=0.1, hold=hold)
         player.play("hiss", 50.0, 0.0)
         player.fade_out(0.05)
@@ -104,7 +103,7 @@ def test_a_session_after_an_idle_close_starts_from_silence(tmp_path: Path) -> No
     (tmp_path / "sounds").mkdir()
     noise_file(tmp_path / "sounds/hiss.wav", 2.0, 0.3, seed=5)
     with disk_mixer(tmp_path, FULL, realtime=True) as out:
-        library = Library(tmp_path / "sounds", tmp_path / "cache", pygame_decoder)
+        library = Library(tmp_path / "sounds", tmp_path / "cache")
         player = PygamePlayer(library, FULL, RealClock(), health_check=2.0, idle_close=0.1)
         player.play("hiss", 100.0, 0.0)
         player.fade_out(0.05)

@@ -281,7 +281,10 @@ class Controller:
         s = self.state
         if event.trigger not in s.broken_triggers:
             s.broken_triggers = (*s.broken_triggers, event.trigger)
-        out: Effects = [fx.PublishEvent("trigger_failed", {"trigger": event.trigger, "reason": event.reason})]
+        out: Effects = [
+            fx.PublishEvent("trigger_failed", {"trigger": event.trigger, "reason": event.reason}),
+            fx.RejectCommand("trigger", f"trigger {event.trigger!r} cannot play ({event.reason}): marked broken"),
+        ]
         if not s.session.active or s.session.trigger != event.trigger:
             return out
         replacement = self._choose_trigger(after=event.trigger)
