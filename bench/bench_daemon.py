@@ -62,6 +62,26 @@ def wait_for_cache(state: Path, timeout: float = 120.0) -> None:
         time.sleep(0.5)
 
 
+def measure_rest(
+    procs: tuple[subprocess.Popen[bytes], ...], seconds: float
+) -> tuple[dict[int, float], dict[int, float]]:
+    """CPU seconds each process used over ``seconds``, and its resident memory (MiB) at the end, by pid."""
+    start = {p.pid: cpu_seconds(p.pid) for p in procs}
+    time.sleep(seconds)
+    used = {p.pid: cpu_seconds(p.pid) - start[p.pid] for p in procs}
+    return used, {p.pid: rss_mib(p.pid) for p in procs}
+
+
+def stop_all(procs: tuple[subprocess.Popen[bytes], ...]) -> None:
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 def run() -> list[dict[str, object]]:
     env = {**os.environ, "SDL_AUDIODRIVER": "dummy", "PYGAME_HIDE_SUPPORT_PROMPT": "1"}
     with tempfile.TemporaryDirectory() as tmp:
@@ -82,18 +102,9 @@ def run() -> list[dict[str, object]]:
 
             wait_for_cache(state)
             time.sleep(IDLE_CLOSE + 5)  # at rest: the audio output has closed, the journal has written
-            start = {p.pid: cpu_seconds(p.pid) for p in (daemon, idle)}
-            time.sleep(SECONDS)
-            used = {p.pid: cpu_seconds(p.pid) - start[p.pid] for p in (daemon, idle)}
-            rss = {p.pid: rss_mib(p.pid) for p in (daemon, idle)}
+            used, rss = measure_rest((daemon, idle), SECONDS)
         finally:
-            for proc in (daemon, idle):
-                proc.terminate()
-            for proc in (daemon, idle):
-                try:
-                    proc.wait(15)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+            stop_all((daemon, idle))
     per_hour = 3600 / SECONDS
     note = f"measured over {SECONDS:g} s, simulated hardware, MQTT off"
     return [

@@ -28,6 +28,8 @@ COMMAND_MODULES: list[str] = [
     "device.cli.journal",
     "device.cli.sound",
     "device.cli.plan",
+    "device.doctor.command",
+    "device.cli.web",
 ]
 
 log = logging.getLogger("hushlight")

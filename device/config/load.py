@@ -7,10 +7,10 @@ Every failure is one :class:`ConfigError` naming the file, the key path
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import re
 import tomllib
 import zoneinfo
-from collections import Counter
 from pathlib import Path
 from typing import Any, Literal
 
@@ -205,6 +205,21 @@ def _check_cross_keys(config: Config, path: Path | str) -> None:
                 f"must not exceed sounds.max_volume ({getattr(routine, key)} > {sounds.max_volume})",
             )
     _check_journal(config, path)
+    _check_web(config, path)
+
+
+def _check_web(config: Config, path: Path | str) -> None:
+    try:
+        ipaddress.ip_address(config.web.bind)
+    except ValueError:
+        raise ConfigError(path, "web.bind", f'{config.web.bind!r} is not an IP address, e.g. "0.0.0.0"') from None
+    for network in config.web.allowed_networks:
+        try:
+            ipaddress.ip_network(network)
+        except ValueError:
+            raise ConfigError(
+                path, "web.allowed_networks", f'{network!r} is not a network like "192.168.0.0/16"'
+            ) from None
 
 
 def _check_journal(config: Config, path: Path | str) -> None:
@@ -261,24 +276,11 @@ def _check_i2c_addresses(config: Config, path: Path | str) -> None:
 
 
 def _check_pins(config: Config, path: Path | str) -> None:
-    used: list[tuple[str, int]] = []
+    """No pin twice, none that the configured audio overlay or the I2C bus owns (named with both uses)."""
+    from device.hardware.pinout import pin_conflicts
+
     lamp = config.lamp
-    if lamp.backend in ("gpio", "hwpwm"):
-        used.append(("lamp.pin", lamp.pin))
     if lamp.backend == "hwpwm" and lamp.pin not in (12, 13, 18, 19):
         raise ConfigError(path, "lamp.pin", f"hardware PWM is only on GPIO12, 13, 18 or 19, not GPIO{lamp.pin}")
-    buttons = config.buttons
-    used.append(("buttons.main.pin", buttons.main.pin))
-    if buttons.second is not None:
-        used.append(("buttons.second.pin", buttons.second.pin))
-    if buttons.encoder is not None:
-        used.append(("buttons.encoder.pin_a", buttons.encoder.pin_a))
-        used.append(("buttons.encoder.pin_b", buttons.encoder.pin_b))
-    sensors_on_bus1 = config.sensors.bus == 1 and (config.sensors.temperature, config.sensors.light) != ("none", "none")
-    if sensors_on_bus1 or (lamp.backend == "pca9685" and lamp.i2c_bus == 1):
-        used.extend([("I2C bus 1 (SDA)", 2), ("I2C bus 1 (SCL)", 3)])
-    counts = Counter(pin for _, pin in used)
-    for key, pin in used:
-        if counts[pin] > 1:
-            others = [k for k, p in used if p == pin and k != key]
-            raise ConfigError(path, key, f"GPIO{pin} is also used by {', '.join(others)}; each pin can do one job")
+    for key, problem in pin_conflicts(config):
+        raise ConfigError(path, key, problem)

@@ -141,6 +141,43 @@ class MqttConfig(Section, frozen=True):
     ] = 20.0
 
 
+PRIVATE_NETWORKS = [
+    "127.0.0.0/8",
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "169.254.0.0/16",
+    "::1/128",
+    "fc00::/7",
+    "fe80::/10",
+]
+
+
+class WebConfig(Section, frozen=True):
+    enabled: Annotated[bool, Meta(description="Serve the device's own web page", extra={"unit": ""})] = True
+    bind: Annotated[
+        str,
+        Meta(
+            min_length=1,
+            max_length=64,
+            description='Address to listen on: "0.0.0.0" = every IPv4 interface, "::" = IPv6 too',
+            extra={"unit": ""},
+        ),
+    ] = "0.0.0.0"
+    port: Annotated[int, Meta(ge=1, le=65535, description="TCP port of the page", extra={"unit": ""})] = 8080
+    allowed_networks: Annotated[
+        list[str],
+        Meta(
+            max_length=32,
+            description="Networks whose clients may reach the page (CIDR); others are refused",
+            extra={"unit": ""},
+        ),
+    ] = msgspec.field(default_factory=lambda: list(PRIVATE_NETWORKS))
+    max_upload_mb: Annotated[
+        int, Meta(ge=1, le=500, description="Largest recording the page accepts", extra={"unit": "MB"})
+    ] = 50
+
+
 class Config(Section, frozen=True):
     device: DeviceConfig = msgspec.field(default_factory=DeviceConfig)
     mqtt: MqttConfig = msgspec.field(default_factory=MqttConfig)
@@ -151,6 +188,7 @@ class Config(Section, frozen=True):
     sounds: SoundsConfig = msgspec.field(default_factory=SoundsConfig)
     routine: RoutineConfig = msgspec.field(default_factory=RoutineConfig)
     journal: JournalConfig = msgspec.field(default_factory=JournalConfig)
+    web: WebConfig = msgspec.field(default_factory=WebConfig)
 
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -176,4 +214,5 @@ __all__ = [
     "Section",
     "SensorsConfig",
     "SoundsConfig",
+    "WebConfig",
 ]

@@ -22,6 +22,7 @@ from device.core import events as ev
 from device.core import lamp_actions as lamp
 from device.core import room as room_meaning
 from device.core import settings_actions as settings_part
+from device.core import sound_actions as sound
 from device.core import status
 from device.core.buttons import Buttons
 from device.core.experiment import Evidence, Experiment
@@ -83,6 +84,11 @@ class Controller:
             ),
             "rate": self._rate,
             "rescan_triggers": lambda now, v, src: [fx.RescanTriggers()],
+            "preview": lambda now, v, src: sound.preview(s, self.timers["preview"], v, now),
+            "preview_stop": lambda now, v, src: sound.preview_stop(s, self.timers["preview"]),
+            "pin": lambda now, v, src: sound.pin(s.settings, s.triggers, v),
+            "never": lambda now, v, src: sound.never(s.settings, s.triggers, v),
+            "blink": lambda now, v, src: [fx.LampBlink(sound.CONFIRM_BLINKS)],
             "none": lambda now, v, src: [],
             **{name: self._override(change) for name, change in OVERRIDES.items()},
         }
@@ -221,6 +227,7 @@ class Controller:
         if "session_minutes" in picks:
             minutes = int(picks["session_minutes"].value)
         sunset_s = 60.0 * float(picks["sunset_minutes"].value) if "sunset_minutes" in picks else None
+        s.preview = ""  # the session takes the speaker over from a preview
         out = self.session.start(
             s.session, s.settings, self.timers["session"], now, source, trigger, minutes, planned_start, sunset_s
         )
@@ -266,7 +273,7 @@ class Controller:
         if not after:
             pick = self.experiment.pick(Evidence.of(self.state), "trigger")
             return pick.value if pick is not None else ""
-        excluded = set(self.config.sounds.exclude) | set(self.state.broken_triggers)
+        excluded = {*self.config.sounds.exclude, *self.state.settings.never, *self.state.broken_triggers}
         return next_in_library(self.state.triggers, excluded, after)
 
     def _good_night(self, now: float, value: Any, source: str) -> Effects:
@@ -322,6 +329,8 @@ class Controller:
         if owner == "routine":
             out, tonight = self.routine.due(name, s.routine, self.timers["routine"], Around.of(s), when, now)
             return out if tonight is None else out + self._start_tonight(tonight, now)
+        if owner == "preview":  # preview_end
+            return sound.preview_due(s)
         if owner == "lamp":  # lamp_effect_end
             lamp.effect_ended(s.lamp)
             if self.routine.breathe_ended(s.routine, s.session):

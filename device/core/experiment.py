@@ -28,6 +28,7 @@ class Evidence:
     last_trigger: str
     session_minutes: int
     counts: dict[str, dict[str, tuple[int, int]]]
+    never: tuple[str, ...] = ()  # the user's never-play list
 
     @classmethod
     def of(cls, state: DeviceState) -> Evidence:
@@ -39,6 +40,7 @@ class Evidence:
             settings.last_trigger,
             settings.session_minutes,
             state.rating_counts,
+            tuple(settings.never),
         )
 
 
@@ -70,7 +72,7 @@ class Experiment:
                 self.rng,
                 journal.policy,
                 pinned=evidence.pinned,
-                excluded=(*self.config.sounds.exclude, *evidence.broken),
+                excluded=(*self.config.sounds.exclude, *evidence.never, *evidence.broken),
                 last=evidence.last_trigger,
             )
         if dimension == "session_minutes":

@@ -3,7 +3,8 @@
 ``skip_tonight`` (bool), ``tonight_sleep`` ("HH:MM" | "off" | null to clear),
 ``day_sleep`` ({"day": "monday", "sleep": "HH:MM" | "off" | null}),
 ``day_wake`` ({"day": "monday", "wake": "HH:MM" | "off" | null}: the sunrise's wake time),
-``dates_off`` (list of "YYYY-MM-DD", replaces the run-time list) and
+``dates_off`` (list of "YYYY-MM-DD", replaces the run-time list),
+``ends_before`` and ``sunrise_minutes`` (whole minutes, null = the file's) and
 ``routine`` (bool). Each is checked here; a bad value is rejected with the
 reason and changes nothing. Accepted changes are persisted with the settings
 and take effect at once (the timers are planned again). A running session is
@@ -25,6 +26,8 @@ Effects = list[fx.Effect]
 Override = Callable[[Settings, dt.tzinfo, ClockTime, Any, float], Effects]
 
 MAX_DATES_OFF = 366
+MAX_ENDS_BEFORE = 24 * 60  # the config's ranges for ends_before_sleep_minutes and sunrise_minutes
+MAX_SUNRISE = 120
 KEEP_PAST_NIGHTS = 2  # one-off sleep times older than this many nights are dropped when a new one is set
 
 
@@ -103,6 +106,18 @@ def enabled(settings: Settings, tz: dt.tzinfo, morning_start: ClockTime, value: 
     return accepted(settings)
 
 
+def _minutes(key: str, low: int, high: int) -> Override:
+    """A whole number of minutes in ``low..high`` for the setting ``key``; null = back to the config file's."""
+
+    def change(settings: Settings, tz: dt.tzinfo, morning_start: ClockTime, value: Any, now: float) -> Effects:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high):
+            return [fx.RejectCommand(key, f"expected whole minutes in {low}..{high} (or null), not {value!r}")]
+        setattr(settings, key, -1 if value is None else value)
+        return accepted(settings)
+
+    return change
+
+
 OVERRIDES: dict[str, Override] = {
     "skip_tonight": skip_tonight,
     "tonight_sleep": tonight_sleep,
@@ -110,5 +125,7 @@ OVERRIDES: dict[str, Override] = {
     "day_wake": day_wake,
     "dates_off": dates_off,
     "routine": enabled,
+    "ends_before": _minutes("ends_before_minutes", 0, MAX_ENDS_BEFORE),
+    "sunrise_minutes": _minutes("sunrise_minutes", 1, MAX_SUNRISE),
 }
 """The routine's run-time changes by action name."""

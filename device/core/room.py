@@ -64,6 +64,7 @@ def take_reading(room: RoomState, reading: ev.RoomReading, config: RoomConfig, l
     """Keep a reading's values and what they mean; ``lamp_level`` is the lamp's when it was taken."""
     room.temperature_c, room.humidity = reading.temperature_c, reading.humidity
     room.pressure_hpa, room.lux, room.at = reading.pressure_hpa, reading.lux, reading.at
+    room.sources = dict(reading.sources)
     evaluate(room, config, lamp_level)
 
 

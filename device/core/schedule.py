@@ -54,6 +54,8 @@ class Overrides:
     day_sleep: Mapping[str, str] = field(default_factory=dict)
     day_wake: Mapping[str, str] = field(default_factory=dict)
     dates_off: frozenset[str] = frozenset()
+    ends_before_minutes: int | None = None  # None: the config's
+    sunrise_minutes: int | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Overrides:
@@ -65,6 +67,8 @@ class Overrides:
             day_sleep=dict(settings.day_sleep),
             day_wake=dict(settings.day_wake),
             dates_off=frozenset(settings.dates_off),
+            ends_before_minutes=settings.ends_before_minutes if settings.ends_before_minutes >= 0 else None,
+            sunrise_minutes=settings.sunrise_minutes if settings.sunrise_minutes > 0 else None,
         )
 
 
@@ -148,7 +152,8 @@ class Schedule:
         sleep_day = night + dt.timedelta(days=1) if sleep.minutes < NOON else night
         sleep_at = local_instant(sleep_day, sleep, self.tz)
         minutes = getattr(self.routine, WEEKDAYS[night.weekday()]).session_minutes or self.overrides.session_minutes
-        ends_at = sleep_at - 60.0 * self.routine.ends_before_sleep_minutes
+        ends_before = self.overrides.ends_before_minutes
+        ends_at = sleep_at - 60.0 * (self.routine.ends_before_sleep_minutes if ends_before is None else ends_before)
         return Night(night, sleep, sleep_at, ends_at - 60.0 * minutes, ends_at, minutes)
 
     def nights(self, now: float) -> Iterable[Night]:
@@ -184,7 +189,8 @@ class Schedule:
                 continue
             wake_at = local_instant(day, wake, self.tz)
             if wake_at > now:
-                return Wake(day, wake, wake_at, wake_at - 60.0 * self.routine.sunrise_minutes)
+                sunrise = self.overrides.sunrise_minutes or self.routine.sunrise_minutes
+                return Wake(day, wake, wake_at, wake_at - 60.0 * sunrise)
         return None
 
     def next_local(self, now: float, time: ClockTime) -> float:
@@ -257,4 +263,11 @@ def clean_overrides(settings: Settings) -> list[str]:
         except ValueError as exc:
             problems.append(f"dates_off: {exc}")
     settings.dates_off = sorted(set(good))
+    for key, low, high in (("ends_before_minutes", 0, 24 * 60), ("sunrise_minutes", 1, 120)):
+        if getattr(settings, key) != -1 and not low <= getattr(settings, key) <= high:
+            problems.append(f"{key}: {getattr(settings, key)} is outside {low}..{high}")
+            setattr(settings, key, -1)
+    if not all(isinstance(name, str) for name in settings.never):
+        problems.append("never: not a list of trigger names")
+        settings.never = [name for name in settings.never if isinstance(name, str)]
     return problems

@@ -34,6 +34,9 @@ class Settings:
     day_sleep: dict[str, str] = field(default_factory=dict)  # weekday -> "HH:MM" | "off"
     day_wake: dict[str, str] = field(default_factory=dict)  # weekday -> "HH:MM" | "off" (the sunrise's wake time)
     dates_off: list[str] = field(default_factory=list)  # ISO dates, on top of [routine] dates_off
+    never: list[str] = field(default_factory=list)  # triggers never chosen, on top of [sounds] exclude
+    ends_before_minutes: int = -1  # the session ends this long before sleep; -1 = [routine] ends_before_sleep_minutes
+    sunrise_minutes: int = -1  # the sunrise's length; -1 = [routine] sunrise_minutes
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -124,6 +127,7 @@ class RoomState:
     too_dry: bool = False
     too_bright: bool = False
     lamp_free_lux: float | None = None
+    sources: dict[str, str] = field(default_factory=dict)  # quantity -> the chip that measured it
 
 
 @dataclass
@@ -162,6 +166,7 @@ class DeviceState:
     hub_connected: bool = False
     shutting_down: bool = False
     last_rating: str = ""
+    preview: str = ""  # the trigger a 15 s preview is playing
     # Rated nights per experiment dimension and option, (good, bad): see events.JournalStats.
     rating_counts: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
     favourite_trigger: str = ""
@@ -186,6 +191,7 @@ class DeviceState:
                 "trigger": self.session.trigger if self.session.active else "",
                 "remaining": round(self.session.remaining(now)),
                 "started_by": self.session.started_by if self.session.active else "",
+                "last_started_at": self.session.started_at or None,  # the night a rating is for depends on it
                 "volume": self.settings.volume,
             },
             "settings": self.settings.to_dict(),
@@ -202,11 +208,14 @@ class DeviceState:
                 "too_dry": self.room.too_dry,
                 "too_bright": self.room.too_bright,
                 "lamp_free_lux": self.room.lamp_free_lux,
+                "sources": dict(self.room.sources),
             },
             "triggers": list(self.triggers),
             "broken_triggers": list(self.broken_triggers),
             "faults": dict(self.faults),
+            "hub": {"connected": self.hub_connected},
             "last_rating": self.last_rating,
+            "preview": self.preview,
             "journal": {
                 "favourite_trigger": self.favourite_trigger,
                 "routine_streak": self.routine_streak,

@@ -22,6 +22,7 @@ OWNERS: dict[str, str] = {
     "morning_off": "routine",  # the sunrise light goes off after its hold
     "allnight_end": "routine",  # the all-night sound stops
     "replan": "routine",  # "tonight" rolls over with the morning window
+    "preview_end": "preview",  # a sound's 15 s preview fades out
 }
 PARTS = tuple(dict.fromkeys(OWNERS.values()))
 

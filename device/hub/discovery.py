@@ -274,6 +274,8 @@ def _dates_off(t: Topics) -> Entity:
     )
     options: dict[str, Any] = {"name": "Dates off", "icon": "mdi:calendar-remove-outline", "value_template": template}
     options |= {"command_topic": t.command("dates_off"), "state_topic": t.state}
+    # An empty payload is never a command (it clears retained messages): an emptied text sends "[]".
+    options["command_template"] = "{{ value if value else '[]' }}"
     return Entity("dates_off", "text", options | {"min": 0, "max": TEXT_MAX, "pattern": DATES_PATTERN})
 
 

@@ -56,6 +56,7 @@ class Simulator:
         self.panel: Panel | None = None
         self._post: Callable[[ev.Event], None] = lambda event: None
         self._lamp: Lamp | object = None
+        self.web_url = ""  # the page's address, when it is served
 
     def ensure_broker(self, config: Config, state_dir: Path) -> Config:
         """Start a private broker if the configured one is missing; returns the config the daemon should use."""
@@ -89,6 +90,7 @@ class Simulator:
         model = PanelModel(self.config.device.id, self.clock.speed, self.tz)
         if self.broker is not None:
             model.note = home_assistant_hint(self.broker.port)
+        model.web = self.web_url
         panel = Panel(model, self.act, self.refresh)
         if self.link is not None:
             model.hub, model.topic = f"broker {self.link.broker}", base_topic(self.config)

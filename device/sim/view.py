@@ -39,6 +39,7 @@ class PanelModel:
     button_hint: str = ""  # what a press means right now, when it is not the usual
     topic: str = ""  # the device's base topic
     note: str = ""  # e.g. how to point Home Assistant at the private broker
+    web: str = ""  # the web page's address (a long press signs in)
 
 
 def lamp_bar(level: float, width: int = BAR_WIDTH) -> str:
@@ -151,6 +152,8 @@ def render(model: PanelModel) -> RenderableType:
         button.append(f"  ({model.button_hint})", style="yellow")
     table.add_row("Button", button)
     table.add_row("Hub", _hub_row(model))
+    if model.web:
+        table.add_row("Web page", Text(f"{model.web}  (sign in: long press, key l)"))
     for line in model.messages:
         table.add_row("", Text(line, style="dim"))
     faults = model.snapshot.get("faults") or {}
