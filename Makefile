@@ -4,8 +4,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STATE_DIR ?= .sim-state
 ARGS ?=
+PURGE ?= 0
 
-.PHONY: run test lint typecheck pytest bench mosquitto chromium venv clean
+.PHONY: run test lint typecheck pytest bench mosquitto systemd-tools chromium venv clean install uninstall
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +20,7 @@ run: venv
 	$(VENV)/bin/hushlight run --simulate --sim-broker --config config/hushlight.toml --state-dir $(STATE_DIR) $(ARGS)
 
 ## make test: lint, type check and the whole test suite
-test: venv mosquitto chromium lint typecheck pytest
+test: venv mosquitto systemd-tools chromium lint typecheck pytest
 
 mosquitto:
 	@if command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ]; then :; \
@@ -29,6 +30,16 @@ mosquitto:
 	else \
 		echo "The tests need a mosquitto binary: run 'sudo apt-get install mosquitto' (Debian/Raspberry Pi OS) or 'brew install mosquitto' (macOS), then 'make test' again." >&2; \
 		exit 1; \
+	fi
+
+# systemd-analyze checks the unit (verify, security); Debian's systemd package has it.
+systemd-tools:
+	@if command -v systemd-analyze >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Debian's systemd package for systemd-analyze (the unit's tests)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends systemd >/dev/null; \
+	else \
+		echo "note: no systemd-analyze here ('sudo apt-get install systemd'): the unit's tests are skipped" >&2; \
 	fi
 
 # The web page's tests drive Debian's chromium through chromium-driver (no browser download).
@@ -50,6 +61,14 @@ typecheck: venv
 
 pytest: venv
 	$(PY) -m pytest -q -p no:cacheprovider --cov=device --cov-branch --cov-report= --cov-fail-under=85 $(ARGS)
+
+## sudo make install: Hushlight as a service on this Raspberry Pi (scripts/install.sh; safe to run again)
+install:
+	@bash scripts/install.sh
+
+## sudo make uninstall: remove it again; the config and the journal stay unless PURGE=1
+uninstall:
+	@PURGE=$(PURGE) bash scripts/uninstall.sh
 
 ## make bench: timing and memory figures, written to bench/results.json
 bench: venv

@@ -54,3 +54,19 @@ def sound_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name in synth.BUILTINS:
         synth.write_wav(synth.cache_path(cache, name), synth.render(name, seconds=2.0))
     return cache
+
+
+# The reliability suite's property tests: the same examples on every run (derandomize) and a bounded
+# count, so `make test` stays deterministic and within its time budget. HYPOTHESIS_PROFILE=long explores more.
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile(
+    "hushlight",
+    derandomize=True,
+    max_examples=150,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+settings.register_profile("long", settings.get_profile("hushlight"), max_examples=3000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "hushlight"))

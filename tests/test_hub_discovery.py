@@ -2,7 +2,10 @@
 
 The table below is written from Home Assistant's MQTT documentation
 (home-assistant.io/integrations/<platform>.mqtt and /integrations/mqtt, "Discovery"):
-per platform the required keys, the keys it accepts, and the values it allows.
+per platform the required keys, the keys it accepts, and the values it allows. Per-component
+mode serves Home Assistant before 2024.11, so it carries what those releases need on top
+(``object_id``; ``color_mode: true`` on the JSON light, required up to 2024.3); device mode
+carries only what current HA documents. tests/test_hass.py checks both against real releases.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from device.hub.discovery import Published, Topics, plan
 COMMON = {
     "availability", "availability_mode", "availability_template", "availability_topic", "device", "origin",
     "enabled_by_default", "encoding", "entity_category", "entity_picture", "icon", "json_attributes_template",
-    "json_attributes_topic", "name", "object_id", "default_entity_id", "payload_available",
+    "json_attributes_topic", "name", "default_entity_id", "payload_available",
     "payload_not_available", "platform", "qos", "unique_id",
 }  # fmt: skip
 HA: dict[str, dict[str, set[str]]] = {
@@ -78,15 +81,28 @@ def check_device_block(block: dict[str, Any]) -> None:
     assert block.get("identifiers") or block.get("connections"), "a device needs identifiers"
 
 
-def check_component(platform: str, options: dict[str, Any], device_name: str, state_topics: set[str]) -> None:
+# What per-component mode adds for Home Assistant before 2024.11 (by platform; "*" for every entity).
+COMPONENT_MODE_EXTRAS = {"*": {"object_id"}, "light": {"color_mode", "brightness"}}
+
+
+def check_component(
+    platform: str, options: dict[str, Any], device_name: str, state_topics: set[str], mode: str = "device"
+) -> None:
     """One entity's options against HA's table for its platform."""
     spec = HA[platform]
     keys = set(options) - {"p"}
+    extras = COMPONENT_MODE_EXTRAS["*"] | COMPONENT_MODE_EXTRAS.get(platform, set())
+    if mode == "component":
+        assert extras <= keys, f"{platform} lacks {extras - keys}"
+        assert options["default_entity_id"] == f"{platform}.{options['object_id']}"
+        keys -= extras
+    else:
+        assert not extras & keys, f"device discovery must not send {extras & keys}"
     assert spec["required"] <= keys, f"{platform} lacks {spec['required'] - keys}"
     unknown = keys - spec["required"] - spec["accepts"] - COMMON
     assert not unknown, f"{platform} {options.get('unique_id')}: HA does not accept {unknown}"
     assert re.fullmatch(r"[a-z0-9_]+", options["unique_id"])
-    assert options["default_entity_id"].startswith(f"{platform}.")
+    assert re.fullmatch(rf"{platform}\.[a-z0-9_]+", options["default_entity_id"])  # a full domain.object_id
     assert options["availability_topic"].endswith("/availability")
     name = options["name"]
     assert name is None or not name.lower().startswith(device_name.lower()), "names must not repeat the device name"
@@ -175,8 +191,11 @@ def test_per_component_payloads_match_home_assistants_table() -> None:
         assert (prefix, node, last) == ("homeassistant", "hushlight_bedroom", "config")
         assert set(payload["origin"]) <= ORIGIN_KEYS and payload["origin"]["name"]
         check_device_block(payload["device"])
-        check_component(platform, payload, "Hushlight", {t.state, t.event})
+        check_component(platform, payload, "Hushlight", {t.state, t.event}, "component")
         assert payload["unique_id"] == f"hushlight_bedroom_{key}"
+        if platform == "light":  # HA up to 2024.3 refuses the light without color_mode, ignores brightness without
+            assert payload["color_mode"] is True and payload["brightness"] is True
+        assert payload.get("device_class") != "timestamp"  # HA up to 2024.3 cannot clear one
 
 
 def test_light_and_select_details() -> None:
@@ -232,17 +251,42 @@ def test_removed_entity_gets_an_empty_retained_config_in_component_mode() -> Non
     }
 
 
-@pytest.mark.parametrize(("before", "after"), [("device", "component"), ("component", "device"), ("device", "off")])
-def test_switching_modes_removes_the_old_configs(before: str, after: str) -> None:
+def test_component_to_device_uses_home_assistants_migration_handshake() -> None:
+    _, first = plan(full_config(discovery="component"), ("rain",), Published(), 0.0)
+    fewer = Config(device=full_config().device, mqtt=MqttConfig(), sensors=SensorsConfig(light="none"))
+    messages, record = plan(fewer, ("rain",), first, 1.0)
+    kept = [k for k in first.components if k in record.components]
+    migrate, emptied, rest = (
+        messages[: len(kept)],
+        messages[len(kept) : len(kept) + len(first.components)],
+        messages[-1:],
+    )
+    assert all(payload == discovery.MIGRATE for _, payload in migrate)
+    assert ("homeassistant/light/hushlight_bedroom/lamp/config", discovery.MIGRATE) in migrate
+    assert "homeassistant/sensor/hushlight_bedroom/illuminance/config" not in dict(migrate)  # gone: removed only
+    assert all(payload == b"" for _, payload in emptied) and len(set(dict(emptied))) == len(first.components)
+    assert (
+        rest[0][0] == "homeassistant/device/hushlight_bedroom/config" and len(messages) == len(kept) + len(emptied) + 1
+    )
+    assert record.mode == "device" and "illuminance" not in record.components
+
+
+def test_device_to_component_rolls_back_through_the_handshake() -> None:
+    _, first = plan(full_config(), ("rain",), Published(), 0.0)
+    messages, record = plan(full_config(discovery="component"), ("rain",), first, 1.0)
+    device_topic = "homeassistant/device/hushlight_bedroom/config"
+    assert messages[:2] == [(device_topic, discovery.MIGRATE), (device_topic, b"")]
+    configs = messages[2:]
+    assert len(configs) == len(record.components) and all(b"object_id" in payload for _, payload in configs)
+
+
+@pytest.mark.parametrize("before", ["device", "component"])
+def test_switching_discovery_off_removes_every_config(before: str) -> None:
     _, first = plan(full_config(discovery=before), ("rain",), Published(), 0.0)
-    messages, record = plan(full_config(discovery=after), ("rain",), first, 1.0)
-    empty = {topic for topic, payload in messages if payload == b""}
-    if before == "device":
-        assert empty == {"homeassistant/device/hushlight_bedroom/config"}
-    else:
-        assert len(empty) == len(first.components) and all("/device/" not in t for t in empty)
-    assert record.mode == after
-    assert (len(messages) == 1) == (after == "off")
+    messages, record = plan(full_config(discovery="off"), ("rain",), first, 1.0)
+    assert all(payload == b"" for _, payload in messages)
+    assert len(messages) == (1 if before == "device" else len(first.components))
+    assert record.mode == "off" and not record.components
 
 
 def test_custom_base_topic_and_prefix_are_used_everywhere() -> None:
@@ -312,7 +356,9 @@ def test_value_templates_render_the_idle_state() -> None:
     out = {key: render(t, live_state(config)) for key, t in templates(config).items() if key != "button_main"}
     assert out["session"] == "OFF" and out["routine"] == "ON" and out["volume"] == "40.0"
     assert out["session_minutes"] == "30" and out["trigger"] == "None" and out["rating"] == "None"
-    assert out["tonight_sleep"] == "None" and out["sleep_monday"] == "23:00"
+    assert (
+        out["tonight_sleep"] == "off" and out["sleep_monday"] == "23:00"
+    )  # a text cannot be unknown: HA refuses "None"
     assert out["temperature"] == "None" and out["illuminance"] == "None" and out["too_warm"] == "OFF"
     assert out["session_remaining"] == "0.0" and out["next_winddown"] == "None"  # nothing planned yet
     assert out["favourite_trigger"] == "None" and out["routine_streak"] == "0"  # no nights in the journal yet

@@ -15,6 +15,7 @@ import pytest
 from device.core import events as ev
 from device.hub.commands import PARSERS
 from device.hub.mqtt import MqttHub
+from device.hub.publisher import FADE_REFRESH_MIN
 from device.runtime import wiring
 from device.runtime.clock import RealClock
 from tests.support.broker import Broker, free_port, make_password_file, make_tls, start_broker
@@ -168,19 +169,31 @@ def test_retained_command_is_ignored(device: Device, watcher: Watcher) -> None:
     watcher.publish(f"{device.base}/volume/set", "", retain=True)
 
 
-def test_state_is_coalesced_during_a_fade_and_ends_with_the_final_value(device: Device, watcher: Watcher) -> None:
+def test_state_is_the_target_at_once_and_the_live_level_moves_beside_it(device: Device, watcher: Watcher) -> None:
+    """What Home Assistant's slider reads never bounces: the first state after a command is the target."""
+    state_where(watcher, device, lambda s: True, 0)  # the state from before the command is out
     mark = command(watcher, device, "lamp", '{"state": "ON", "brightness": 255, "transition": 1.5}')
     final = state_where(
         watcher, device, lambda s: s["lamp"]["level"] == 100.0 and s["lamp"]["fade_remaining"] == 0, mark
     )
-    states = watcher.on(f"{device.base}/state", after=mark)
-    span = states[-1].at - states[0].at
-    assert final["brightness"] == 255 and all(m.retain for m in states)
-    assert 4 <= len(states) <= 4 * span + 2  # the fade is seen moving, at most ~4 messages a second
-    levels = [m.json()["lamp"]["level"] for m in states]
-    assert levels == sorted(levels)
-    time.sleep(0.6)
-    assert len(watcher.on(f"{device.base}/state", after=mark)) == len(states)  # quiet once the fade is over
+    states = [m.json() for m in watcher.on(f"{device.base}/state", after=mark)]
+    assert all((s["state"], s["brightness"]) == ("ON", 255) for s in states)  # from the first message on
+    assert states[0]["lamp"]["level"] < 100.0 < states[0]["lamp"]["fade_remaining"] * 100  # still fading
+    levels = [s["lamp"]["level"] for s in states]
+    assert levels == sorted(levels) and len(states) >= 2 and final["lamp"]["target"] == 100.0
+    assert len(states) <= 1.5 / FADE_REFRESH_MIN + 3  # the live level refreshed about once a second, no more
+
+
+def test_a_fade_interrupted_by_a_command_reports_the_new_target_at_once(device: Device, watcher: Watcher) -> None:
+    mark = command(watcher, device, "lamp", '{"state": "ON", "brightness": 255, "transition": 20}')
+    state_where(watcher, device, lambda s: s["brightness"] == 255 and s["lamp"]["level"] > 1, mark)
+    mark = command(watcher, device, "lamp", '{"state": "OFF", "transition": 20}')
+    first = state_where(watcher, device, lambda s: s["lamp"]["target"] == 0, mark)  # the command is handled
+    assert (first["state"], first["brightness"]) == ("OFF", 0)
+    assert first["lamp"]["level"] > 0 and first["lamp"]["fade_remaining"] > 15  # the lamp itself is still lit
+    mark = command(watcher, device, "lamp", '{"state": "ON", "brightness": 64}')  # no transition: the default fade
+    first = state_where(watcher, device, lambda s: s["lamp"]["target"] > 0, mark)
+    assert (first["state"], first["brightness"]) == ("ON", 64)
 
 
 def test_home_assistant_online_is_answered_with_discovery(device: Device, watcher: Watcher) -> None:

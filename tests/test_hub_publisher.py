@@ -10,7 +10,7 @@ from typing import Any
 
 from device.config.schema import Config, DeviceConfig
 from device.core.state import DeviceState, Settings
-from device.hub.publisher import Publisher, refresh_after, state_document
+from device.hub.publisher import FADE_REFRESH_MIN, Publisher, refresh_after, state_document
 from device.persist import JsonStateFile
 from device.runtime.clock import RealClock, ScaledClock
 
@@ -120,7 +120,7 @@ def test_fade_refreshes_follow_the_device_clock(tmp_path: Path) -> None:
         try:
             pub.state(fading)
             pub.connected(True)
-            time.sleep(0.5)  # 6 device-s per refresh: 6 s real at 1x, 0.25 s (the floor) at 100x
+            time.sleep(FADE_REFRESH_MIN + 0.3)  # 6 device-s per refresh: 6 s real at 1x, the floor at 100x
             assert rec.refreshes == expected
         finally:
             pub.stop()

@@ -114,7 +114,7 @@ def test_room_payloads_any_subset():
         (b'{"co2": 400}', "has no 'co2'; it has temperature_c, humidity, lux, pressure_hpa"),
         (b'{"humidity": true}', "humidity must be a number, not true"),
         (b'{"lux": "dark"}', 'lux must be a number, not "dark"'),
-        (b'{"temperature_c": NaN}', "temperature_c must be a number"),
+        (b'{"temperature_c": NaN}', "NaN is not a finite number"),
         (b'{"temperature_c": 99}', "temperature_c must be within -40..85, not 99"),
         (b'{"humidity": -1}', "humidity must be within 0..100"),
         (b"\xff\xfe", "not JSON"),

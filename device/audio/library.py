@@ -9,13 +9,13 @@ changed files and a broken file is logged once.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import numpy as np
@@ -24,6 +24,7 @@ from device.audio import synth
 from device.audio.dsp import RATE, Array, loop_crossfade, read_wav
 from device.audio.loudness import gain_to, integrated_loudness
 from device.errors import HushlightError
+from device.persist import JsonStateFile
 
 log = logging.getLogger(__name__)
 
@@ -80,20 +81,22 @@ class _Cache:
 
     @classmethod
     def load(cls, path: Path) -> _Cache:
-        try:
-            data = json.loads(path.read_text())
-            return cls(path, data if isinstance(data, dict) else {})
-        except (OSError, ValueError):
-            return cls(path)
+        return cls(path, JsonStateFile(path, check=_check_cache).load() or {})
 
     def save(self) -> None:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(self.path.name + ".tmp")
-            tmp.write_text(json.dumps(self.entries, indent=1, sort_keys=True))
-            tmp.replace(self.path)
-        except OSError as exc:
+            JsonStateFile(self.path).save(self.entries)
+        except (OSError, ValueError) as exc:
             log.warning("could not write the loudness cache %s: %s", self.path, exc)
+
+
+def _check_cache(data: dict[str, Any]) -> None:
+    """``cache/loudness.json``: file key -> {"lufs": number} or {"error": reason}."""
+    for key, entry in data.items():
+        lufs = entry.get("lufs") if isinstance(entry, dict) else None
+        error = entry.get("error") if isinstance(entry, dict) else None
+        if not (isinstance(lufs, int | float) and not isinstance(lufs, bool)) and not isinstance(error, str):
+            raise ValueError(f"entry {key[:80]!r}: expected {{'lufs': number}} or {{'error': text}}")
 
 
 def file_key(path: Path) -> str:
@@ -149,7 +152,8 @@ class Library:
         files = self._files()
         sidecar = self._read_sidecar({p.name for p in files})
         for path in files:
-            name = path.stem if path.stem not in triggers else path.name
+            # The hub strips its payloads, so a name must not start or end with a blank to be selectable.
+            name = path.stem.strip() if path.stem.strip() not in triggers else path.name.strip()
             entry = sidecar.get(path.name, SidecarEntry())
             result = self._measure(path)
             if isinstance(result, str):

@@ -29,6 +29,8 @@ class MixerUnavailable(HushlightError, RuntimeError):
 
 def pygame_module() -> Any:
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    # SDL's audio init would take SIGTERM for itself (an SDL_QUIT event nobody reads): the daemon's stop is ours.
+    os.environ.setdefault("SDL_NO_SIGNAL_HANDLERS", "1")
     import pygame
 
     return pygame

@@ -22,6 +22,7 @@ import numpy.typing as npt
 from device.audio import gain as g
 from device.audio.library import Library, TriggerUnreadable, UnknownTrigger
 from device.audio.mixer import CHANNELS, close_mixer, make_sound, open_mixer, pygame_module
+from device.audio.output_hold import Hold
 from device.audio.player import FailureCallback
 from device.config.schema import SoundsConfig
 from device.runtime.clock import Clock
@@ -77,10 +78,12 @@ class PygamePlayer:
         clock: Clock,
         health_check: float = HEALTH_CHECK,
         idle_close: float | None = IDLE_CLOSE,
+        hold: Hold | None = None,
     ) -> None:
         self.library = library
         self._health_check = health_check
         self._idle_close = idle_close
+        self._hold: Hold = hold or (lambda now: 0.0)  # how long the output must stay open after a silence
         self.config = config
         self.clock = clock
         self._pygame = pygame_module()
@@ -224,13 +227,21 @@ class PygamePlayer:
             elif playing:
                 self._wake.wait(self._health_check)
             elif not self._wake.wait(self._idle_close if self._pygame.mixer.get_init() else None):
-                self._close_output_if_idle()
+                held = self._close_output_if_idle()
+                if held != 0.0:
+                    self._wake.wait(held)  # held open (the night): look again then, or at the next command
 
-    def _close_output_if_idle(self) -> None:
+    def _close_output_if_idle(self) -> float | None:
+        """Close the output unless it is held open; returns how long it is held (real s, None = until woken)."""
         with self._lock:
-            if not self._voices and not self._closed and self._pygame.mixer.get_init():
-                close_mixer()
-                log.info("audio output closed while nothing plays (it opens again for the next sound)")
+            if self._voices or self._closed or not self._pygame.mixer.get_init():
+                return 0.0
+            held = self._hold(self.clock.now())
+            if held is None or held > 0:
+                return None if held is None else max(0.05, self.clock.real_seconds(held))
+            close_mixer()
+            log.info("audio output closed while nothing plays (it opens again for the next sound)")
+            return 0.0
 
     def _apply(self, now: float) -> tuple[float | None, list[str]]:
         """Set every voice's gain for ``now``; (real seconds until the next step or None, failed triggers)."""

@@ -9,6 +9,7 @@ from pathlib import Path
 from device.audio import synth
 from device.audio.library import Library
 from device.audio.mixer import open_mixer, pygame_decoder
+from device.audio.output_hold import Hold
 from device.audio.pygame_player import PygamePlayer
 from device.audio.queued import QueuedPlayer
 from device.config.schema import SoundsConfig
@@ -52,13 +53,13 @@ def prerender(cache: Path) -> threading.Thread:
     return thread
 
 
-def make_player(config: SoundsConfig, clock: Clock, state_dir: Path) -> QueuedPlayer:
+def make_player(config: SoundsConfig, clock: Clock, state_dir: Path, hold: Hold | None = None) -> QueuedPlayer:
     """Open the audio output (falling back to SDL's dummy driver), scan the library, start the player.
 
     The player is wrapped so that its commands run on a thread of their own: the worker never
     waits for a trigger to render or decode.
     """
     open_mixer(config, fallback_to_dummy=True)
-    player = PygamePlayer(open_library(config, state_dir), config, clock)
+    player = PygamePlayer(open_library(config, state_dir), config, clock, hold=hold)
     prerender(cache_dir(state_dir))
     return QueuedPlayer(player)

@@ -28,6 +28,7 @@ COMMAND_MODULES: list[str] = [
     "device.cli.journal",
     "device.cli.sound",
     "device.cli.plan",
+    "device.doctor.command",
     "device.cli.web",
 ]
 

@@ -78,7 +78,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         print(f"hushlight: {problem}", file=sys.stderr)
         return 2
     state_dir: Path = args.state_dir or config.device.state_dir
-    pin_factory = make_pin_factory(args.simulate)
+    try:
+        pin_factory = make_pin_factory(args.simulate, state_dir)
+    except HushlightError as exc:  # the hwpwm and PCA9685 lamps need no pins, and Enter stands in for the button
+        print(f"(GPIO not available: {exc})")
+        pin_factory = None
     try:
         output = cal.WatchedOutput(open_output(config.lamp, args.simulate, pin_factory, state_dir))
     except HushlightError as exc:

@@ -11,7 +11,6 @@ import ipaddress
 import re
 import tomllib
 import zoneinfo
-from collections import Counter
 from pathlib import Path
 from typing import Any, Literal
 
@@ -277,24 +276,11 @@ def _check_i2c_addresses(config: Config, path: Path | str) -> None:
 
 
 def _check_pins(config: Config, path: Path | str) -> None:
-    used: list[tuple[str, int]] = []
+    """No pin twice, none that the configured audio overlay or the I2C bus owns (named with both uses)."""
+    from device.hardware.pinout import pin_conflicts
+
     lamp = config.lamp
-    if lamp.backend in ("gpio", "hwpwm"):
-        used.append(("lamp.pin", lamp.pin))
     if lamp.backend == "hwpwm" and lamp.pin not in (12, 13, 18, 19):
         raise ConfigError(path, "lamp.pin", f"hardware PWM is only on GPIO12, 13, 18 or 19, not GPIO{lamp.pin}")
-    buttons = config.buttons
-    used.append(("buttons.main.pin", buttons.main.pin))
-    if buttons.second is not None:
-        used.append(("buttons.second.pin", buttons.second.pin))
-    if buttons.encoder is not None:
-        used.append(("buttons.encoder.pin_a", buttons.encoder.pin_a))
-        used.append(("buttons.encoder.pin_b", buttons.encoder.pin_b))
-    sensors_on_bus1 = config.sensors.bus == 1 and (config.sensors.temperature, config.sensors.light) != ("none", "none")
-    if sensors_on_bus1 or (lamp.backend == "pca9685" and lamp.i2c_bus == 1):
-        used.extend([("I2C bus 1 (SDA)", 2), ("I2C bus 1 (SCL)", 3)])
-    counts = Counter(pin for _, pin in used)
-    for key, pin in used:
-        if counts[pin] > 1:
-            others = [k for k, p in used if p == pin and k != key]
-            raise ConfigError(path, key, f"GPIO{pin} is also used by {', '.join(others)}; each pin can do one job")
+    for key, problem in pin_conflicts(config):
+        raise ConfigError(path, key, problem)

@@ -20,7 +20,7 @@ class LampConfig(Section, frozen=True):
         Meta(
             ge=0, le=27, description="GPIO of the lamp's MOSFET gate (gpio and hwpwm backends)", extra={"unit": "GPIO"}
         ),
-    ] = 18
+    ] = 12
     frequency_hz: Annotated[
         int,
         Meta(
@@ -47,8 +47,14 @@ class LampConfig(Section, frozen=True):
     night_level: Annotated[Percent, Meta(description="Level at the end of the sunset; 0 = off")] = 0.0
     on_level: Annotated[Percent, Meta(description="Level when the lamp is switched on without a level")] = 60.0
     pwm_chip: Annotated[
-        int, Meta(ge=0, le=15, description="hwpwm: /sys/class/pwm/pwmchipN (Pi 5: usually 2)", extra={"unit": ""})
-    ] = 0
+        int,
+        Meta(
+            ge=-1,
+            le=15,
+            description="hwpwm: /sys/class/pwm/pwmchipN; -1 = the Pi's PWM found by its device (any model, Pi 5 too)",
+            extra={"unit": ""},
+        ),
+    ] = -1
     pwm_channel: Annotated[
         int, Meta(ge=-1, le=3, description="hwpwm: channel; -1 = derived from the pin", extra={"unit": ""})
     ] = -1

@@ -42,6 +42,24 @@ class SoundsConfig(Section, frozen=True):
     buffer_samples: Annotated[
         int, Meta(ge=128, le=8192, description="Mixer buffer: smaller = lower latency", extra={"unit": "samples"})
     ] = 512
+    audio_overlay: Annotated[
+        Literal["max98357a", "hifiberry-dac", "none"],
+        Meta(
+            description='I2S audio overlay in config.txt (it owns GPIO18-21); "none" for USB or HDMI sound',
+            extra={"unit": ""},
+        ),
+    ] = "max98357a"
+    keep_output_open: Annotated[
+        Literal["night", "always", "never"],
+        Meta(
+            description='Keep the audio output open through silences: "night" (night_starts to [routine] morning_end; '
+            'an I2S amplifier pops when its clock stops or starts), "always", or "never" (closed after 30 s of silence)',
+            extra={"unit": ""},
+        ),
+    ] = "night"
+    night_starts: Annotated[ClockTime, Meta(description='Start of the night for keep_output_open = "night"')] = (
+        ClockTime(18, 0)
+    )
 
 
 class DayConfig(Section, frozen=True):

@@ -92,6 +92,9 @@ class PersistSession:
 class JournalRecord:
     kind: str
     data: dict[str, Any]
+    # Effects carried out only once the record is committed to the card (a rating's blink and
+    # `rated` event): what the user is told was taken survives a power cut.
+    then: tuple[Any, ...] = ()
 
 
 Effect = (

@@ -51,13 +51,18 @@ def session_minutes(settings: Settings, routine: RoutineConfig, value: Any) -> E
 def rate(
     routine: RoutineConfig, tz: dt.tzinfo, value: Any, source: str, last_start: float | None, now: float
 ) -> tuple[str, Effects]:
-    """The rating (``""`` when rejected) and its effects; ``last_start`` is when the last session began."""
+    """The rating (``""`` when rejected) and its effects; ``last_start`` is when the last session began.
+
+    The blink and the `rated` event wait for the journal's commit (``then``): the user is told a
+    rating was taken only once it is on the card.
+    """
     rating = str(value)
     if rating not in ("good", "bad"):
         return "", [fx.RejectCommand("rate", f"rating must be 'good' or 'bad', not {rating!r}")]
     night = rated_night(now, tz, routine, last_start).isoformat()
-    return rating, [
+    acknowledge = (
         fx.LampBlink(1 if rating == "good" else 2),
-        fx.JournalRecord("rating", {"night": night, "rating": rating, "source": source, "at": now}),
         fx.PublishEvent("rated", {"night": night, "rating": rating, "source": source}),
-    ]
+    )
+    record = {"night": night, "rating": rating, "source": source, "at": now}
+    return rating, [fx.JournalRecord("rating", record, then=acknowledge)]

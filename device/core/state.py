@@ -180,7 +180,7 @@ class DeviceState:
         level = self.lamp.level_at(now)
         return {
             "lamp": {
-                "on": level > 0,
+                "on": self.lamp.target > 0,  # as commanded: a lamp fading out is off at once
                 "level": round(level, 2),
                 "target": round(self.lamp.target, 2),
                 "fade_remaining": round(self.lamp.remaining(now), 1),

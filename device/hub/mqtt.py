@@ -24,7 +24,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from device.config.schema import Config
+from device.config.schema import Config, MqttConfig
 from device.core import events as ev
 from device.errors import HushlightError
 from device.hub import commands
@@ -54,6 +54,42 @@ def read_password(path: str) -> str:
     if not lines or not lines[0]:
         raise HubSetupError(f"mqtt.password_file {path!r}: the first line (the password) is empty")
     return lines[0]
+
+
+def check_published_record(data: dict[str, Any]) -> None:
+    """The shape of ``hub-discovery.json`` (what discovery is out there); ValueError names what is wrong."""
+    if not isinstance(data.get("mode", "off"), str):
+        raise ValueError("mode: expected a string")
+    components, removed = data.get("components", {}), data.get("removed", {})
+    if not isinstance(components, dict) or not all(isinstance(v, str) for v in components.values()):
+        raise ValueError("components: expected an object of platform names")
+    if not isinstance(removed, dict):
+        raise ValueError("removed: expected an object")
+    for key, value in removed.items():
+        if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], str)):
+            raise ValueError(f"removed[{key[:40]!r}]: expected [platform, time]")
+        if isinstance(value[1], bool) or not isinstance(value[1], int | float):
+            raise ValueError(f"removed[{key[:40]!r}]: the time is not a number")
+
+
+def apply_credentials(client: mqtt.Client, cfg: MqttConfig) -> None:
+    """The configured user name, password file and TLS files on ``client`` (the hub and the doctor use them)."""
+    if cfg.username:
+        password = read_password(cfg.password_file) if cfg.password_file else None
+        client.username_pw_set(cfg.username, password)
+    elif cfg.password_file:
+        log.warning("mqtt.password_file is set but mqtt.username is empty: connecting anonymously")
+    if cfg.tls_ca_file or cfg.tls_certfile:
+        try:
+            client.tls_set(
+                ca_certs=cfg.tls_ca_file or None,
+                certfile=cfg.tls_certfile or None,
+                keyfile=cfg.tls_keyfile or None,
+                cert_reqs=ssl.CERT_REQUIRED,
+                tls_version=ssl.PROTOCOL_TLS_CLIENT,
+            )
+        except (OSError, ssl.SSLError, ValueError) as exc:
+            raise HubSetupError(f"mqtt TLS files: {exc}") from None
 
 
 def _guarded(callback: Callable[..., None]) -> Callable[..., None]:
@@ -111,7 +147,7 @@ class MqttHub:
         # Events held until the worker shows it runs (its first publish_state): the daemon builds the hub
         # before the worker, and a resumed session may deliver queued commands right after connecting.
         self._pending: list[ev.Event] | None = []
-        record = JsonStateFile(state_dir / RECORD_FILE)
+        record = JsonStateFile(state_dir / RECORD_FILE, check=check_published_record)
         self.publisher = Publisher(config, clock, self._send, lambda: self._deliver(ev.RefreshState()), record)
         self.client = self._make_client()
 
@@ -124,22 +160,7 @@ class MqttHub:
         client.will_set(self.topics.availability, b"offline", qos=1, retain=True)
         client.reconnect_delay_set(RECONNECT_MIN, RECONNECT_MAX)
         client.max_queued_messages_set(1000)
-        if cfg.username:
-            password = read_password(cfg.password_file) if cfg.password_file else None
-            client.username_pw_set(cfg.username, password)
-        elif cfg.password_file:
-            log.warning("mqtt.password_file is set but mqtt.username is empty: connecting anonymously")
-        if cfg.tls_ca_file or cfg.tls_certfile:
-            try:
-                client.tls_set(
-                    ca_certs=cfg.tls_ca_file or None,
-                    certfile=cfg.tls_certfile or None,
-                    keyfile=cfg.tls_keyfile or None,
-                    cert_reqs=ssl.CERT_REQUIRED,
-                    tls_version=ssl.PROTOCOL_TLS_CLIENT,
-                )
-            except (OSError, ssl.SSLError, ValueError) as exc:
-                raise HubSetupError(f"mqtt TLS files: {exc}") from None
+        apply_credentials(client, cfg)
         client.on_connect = _guarded(self._on_connect)
         client.on_disconnect = _guarded(self._on_disconnect)
         client.on_connect_fail = _guarded(self._on_connect_fail)

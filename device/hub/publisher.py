@@ -2,9 +2,10 @@
 
 The worker only hands over the latest snapshot (a reference swap under a lock)
 and returns; this thread publishes it retained (changes closer together than
-20 ms are coalesced into the latest), and while the lamp fades asks the worker
-for a fresh snapshot at most 4 times a second, so Home Assistant sees the fade
-move and always gets its final value.
+20 ms are coalesced into the latest). The state shows the lamp's target at once;
+while the lamp fades this thread asks the worker for a fresh snapshot at most
+once a second, so the live level (an attribute beside the target) is seen moving
+and its final value always arrives.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ from device.runtime.clock import Clock
 log = logging.getLogger(__name__)
 
 MIN_STATE_INTERVAL = 0.02  # real seconds between two state messages (changes in between are coalesced)
-FADE_REFRESH_MIN = 0.25  # real seconds between refreshes while the lamp fades: at most 4 messages a second
+FADE_REFRESH_MIN = (
+    1.0  # real seconds between refreshes of the live level while the lamp fades (each is a state write in HA)
+)
 SESSION_REFRESH = 60.0  # device seconds between refreshes while a session counts down
 HA_ONLINE_DELAY = (0.2, 2.0)  # random real-second delay before answering Home Assistant's `online`
 OUTBOX_LIMIT = 200
@@ -37,11 +40,16 @@ Send = Callable[[str, bytes, int, bool], None]  # (topic, payload, qos, retain)
 
 
 def state_document(snapshot: dict[str, Any], brightness_scale: int) -> dict[str, Any]:
-    """The retained state: the snapshot plus the top-level keys Home Assistant's JSON light reads."""
+    """The retained state: the snapshot plus the top-level keys Home Assistant's JSON light reads.
+
+    Those keys are the target the last command set, at once (HA's convention: the slider does not
+    bounce while the lamp fades); the lamp's live level and the fade's time left stay in ``lamp``,
+    which the light reads as attributes.
+    """
     lamp = snapshot.get("lamp", {})
-    level = float(lamp.get("level", 0.0))
-    on = bool(lamp.get("on", level > 0))
-    brightness = max(1, round(level * brightness_scale / 100)) if on else 0
+    target = float(lamp.get("target", lamp.get("level", 0.0)))
+    on = bool(lamp.get("on", target > 0))
+    brightness = max(1, round(target * brightness_scale / 100)) if on else 0
     top = {"state": "ON" if on else "OFF", "brightness": brightness, "color_mode": "brightness"}
     top["effect"] = lamp.get("effect", "none")
     return top | snapshot

@@ -10,10 +10,15 @@ from typing import Any, Protocol
 
 from device.core import events as ev
 
+Stored = Callable[[], None]
+
 
 class Journal(Protocol):
-    def record(self, kind: str, data: dict[str, Any]) -> None:
-        """Store one record (``session_start``, ``session_end``, ``rating``...); never blocks."""
+    def record(self, kind: str, data: dict[str, Any], on_stored: Stored | None = None) -> None:
+        """Store one record (``session_start``, ``session_end``, ``rating``...); never blocks.
+
+        ``on_stored`` is called (on the journal's thread) once the record is committed to disk.
+        """
         ...
 
     def subscribe(self, post: Callable[[ev.Event], None]) -> None:
@@ -29,8 +34,10 @@ class MemoryJournal:
     def __init__(self) -> None:
         self.records: list[tuple[str, dict[str, Any]]] = []
 
-    def record(self, kind: str, data: dict[str, Any]) -> None:
+    def record(self, kind: str, data: dict[str, Any], on_stored: Stored | None = None) -> None:
         self.records.append((kind, data))
+        if on_stored is not None:
+            on_stored()
 
     def subscribe(self, post: Callable[[ev.Event], None]) -> None:
         pass

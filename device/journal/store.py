@@ -20,10 +20,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from device import safejson
 from device.errors import HushlightError
 from device.journal.nights import RatingRow, SessionRow
 
 log = logging.getLogger(__name__)
+
+CHOICE_DEPTH = 8  # a session's stored choice: {option: {why, ...}}
 
 JOURNAL_FILE = "journal.db"
 
@@ -279,7 +282,7 @@ def read_rows(conn: sqlite3.Connection) -> tuple[list[SessionRow], list[RatingRo
 
 def _session(row: tuple[Any, ...]) -> SessionRow:
     try:
-        choice = json.loads(row[17])
+        choice = safejson.loads(row[17], CHOICE_DEPTH)
     except (TypeError, ValueError):
         choice = {}
     return SessionRow(

@@ -8,6 +8,10 @@ end of a session it re-counts the ratings and posts :class:`JournalStats` so
 the experiment policy in the core sees them; it also posts them once when
 :meth:`subscribe` is called at start.
 
+A record handed over with ``on_stored`` (a rating) is written at once, not with the next batch,
+in a transaction synced to the card (``synchronous=FULL``), and ``on_stored`` is called only
+after the commit: the user is told a rating was taken once it would survive a power cut.
+
 A journal that cannot be written (permissions, a full card) is reported as an
 adapter fault and retried with the next batch; the device goes on either way.
 """
@@ -23,6 +27,7 @@ from typing import Any
 from device.core import events as ev
 from device.core.policy import favourite
 from device.journal import store
+from device.journal.base import Stored
 from device.journal.nights import group_nights, rating_counts
 from device.journal.summary import routine_streak
 from device.runtime.queue_thread import QueueThread
@@ -31,8 +36,8 @@ log = logging.getLogger(__name__)
 
 Post = Callable[[ev.Event], None]
 MAX_PENDING = 10_000  # records kept for a retry while the file cannot be written
-Item = tuple[str, dict[str, Any]]
-_STATS: Item = ("__stats__", {})  # post the counts even when nothing was written
+Item = tuple[str, dict[str, Any], Stored | None]
+_STATS: Item = ("__stats__", {}, None)  # post the counts even when nothing was written
 
 
 class SqliteJournal:
@@ -40,17 +45,19 @@ class SqliteJournal:
         self.path = path
         self.batch_seconds = batch_seconds
         self._post: Post | None = None
-        self._pending: list[tuple[str, dict[str, Any]]] = []
+        self._pending: list[Item] = []
         self._conn: sqlite3.Connection | None = None
         self._failed = False
         self.batches_written = 0  # transactions committed (one per batch): a test's view of card writes
-        self._thread: QueueThread[Item] = QueueThread("hushlight-journal", self._handle, batch_seconds)
+        self._thread: QueueThread[Item] = QueueThread(
+            "hushlight-journal", self._handle, batch_seconds, urgent=lambda item: item[2] is not None
+        )
 
-    def record(self, kind: str, data: dict[str, Any]) -> None:
-        """Queue one record; returns at once."""
+    def record(self, kind: str, data: dict[str, Any], on_stored: Stored | None = None) -> None:
+        """Queue one record; returns at once. ``on_stored`` runs on the writer thread after the commit."""
         if kind == "session_start" and isinstance(data.get("choice"), dict):
             log.info("tonight: %s", "; ".join(str(c.get("why", "")) for c in data["choice"].values()))
-        self._thread.put((kind, dict(data)))
+        self._thread.put((kind, dict(data), on_stored))
 
     def subscribe(self, post: Post) -> None:
         """Post :class:`JournalStats` to ``post`` now and after every rating."""
@@ -73,29 +80,39 @@ class SqliteJournal:
     # -- the writer thread -----------------------------------------------------
 
     def _handle(self, batch: list[Item]) -> None:
-        records = [(k, d) for k, d in batch if k != _STATS[0]]
+        records = [item for item in batch if item[0] != _STATS[0]]
         if self._write(records) or len(records) < len(batch):
             self._post_stats()
 
-    def _write(self, records: list[tuple[str, dict[str, Any]]]) -> bool:
+    def _write(self, records: list[Item]) -> bool:
         """Write pending and new records; True when a rating or a session end was written."""
         todo = self._pending + records
         if not todo:
             return False
+        waited_for = [item[2] for item in todo if item[2] is not None]
         try:
             conn = self._connection()
-            store.write_batch(conn, todo)
+            if waited_for:
+                conn.execute("PRAGMA synchronous=FULL")  # this commit reaches the card before the acknowledgement
+            store.write_batch(conn, [(kind, data) for kind, data, _ in todo])
+            if waited_for:
+                conn.execute("PRAGMA synchronous=NORMAL")
         except (sqlite3.Error, OSError, store.JournalError) as exc:
             self._pending = todo[-MAX_PENDING:]
             self._report_failure(f"{type(exc).__name__}: {exc}")
             return False
         self._pending = []
+        for on_stored in waited_for:
+            try:
+                on_stored()
+            except Exception:  # the caller's acknowledgement must not stop the writer
+                log.exception("journal: acknowledging a stored record failed")
         self.batches_written += 1
         if self._failed:
             self._failed = False
             log.info("journal %s is written again", self.path)
             self._emit(ev.AdapterRecovered("journal"))
-        return any(kind in ("rating", "session_end") for kind, _ in todo)
+        return any(kind in ("rating", "session_end") for kind, _, _ in todo)
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:

@@ -1,4 +1,4 @@
-"""`hushlight run`: wire the adapters to the core and run until SIGTERM / SIGINT.
+"""`hushlight run`: wire the adapters to the core and run until SIGTERM / SIGINT / SIGHUP.
 
 Simulation differs from the real daemon only in the parts it is handed
 (mock pins, fake chips, SDL's dummy driver) and, optionally, a faster clock.
@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import os
 import signal
 import socket
 import threading
+import time
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +27,7 @@ from device.core.controller import SHUTDOWN_FADE, Controller, settings_from_conf
 from device.core.record import SessionRecord
 from device.core.schedule import clean_overrides
 from device.core.state import Settings
+from device.errors import HardwareError
 from device.hardware.buttons import BedsideButtons
 from device.hub.base import Hub
 from device.persist import JsonStateFile
@@ -82,7 +85,9 @@ def load_settings(config: Config, state_dir: Path) -> tuple[Settings, JsonStateF
         log.error("%s: %s; using the default", store.path, problem)
     for problem in clean_overrides(settings):
         log.error("%s: %s; dropped", store.path, problem)
-    settings.volume = min(max(settings.volume, 0.0), config.sounds.max_volume)
+    # The file's numbers are finite (JsonStateFile refuses NaN), but a clamp must never pass a NaN either.
+    volume = settings.volume if math.isfinite(settings.volume) else defaults.volume
+    settings.volume = min(max(volume, 0.0), config.sounds.max_volume)
     routine = config.routine
     if not routine.min_session_minutes <= settings.session_minutes <= routine.max_session_minutes:
         settings.session_minutes = routine.session_minutes
@@ -91,16 +96,8 @@ def load_settings(config: Config, state_dir: Path) -> tuple[Settings, JsonStateF
 
 def load_session(state_dir: Path) -> tuple[dict[str, Any] | None, JsonStateFile]:
     """The session stored before the last stop, checked; a bad one is set aside and ignored."""
-    store = JsonStateFile(state_dir / SESSION_FILE)
-    stored = store.load()
-    if stored is None:
-        return None, store
-    try:
-        SessionRecord.from_dict(stored)
-    except ValueError as exc:
-        store.set_aside(str(exc))
-        return None, store
-    return stored, store
+    store = JsonStateFile(state_dir / SESSION_FILE, check=SessionRecord.from_dict)
+    return store.load(), store
 
 
 class Notifier:
@@ -110,6 +107,16 @@ class Notifier:
         self.address = os.environ.get("NOTIFY_SOCKET", "")
         usec = os.environ.get("WATCHDOG_USEC", "")
         self.watchdog_interval = int(usec) / 1e6 if usec.isdigit() else None
+        self._last_ping = -math.inf
+
+    def watchdog(self) -> None:
+        """WATCHDOG=1, called by the worker each time round its loop; at most a few times per interval."""
+        if self.watchdog_interval is None:
+            return
+        now = time.monotonic()
+        if now - self._last_ping >= self.watchdog_interval / 4:
+            self._last_ping = now
+            self.send("WATCHDOG=1")
 
     def send(self, message: str) -> None:
         if not self.address:
@@ -129,8 +136,31 @@ class _HasClose(Protocol):
 _Closable = TypeVar("_Closable", bound=_HasClose)
 
 
+# SIGHUP too: closing the terminal that runs `make run` must stop it as cleanly as systemd does.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
 def run_daemon(config: Config, options: RunOptions) -> int:
-    return Daemon(config, options).run()
+    """Build the daemon and run it; a stop signal during start-up stops it cleanly once it runs.
+
+    A part that cannot start at all (no GPIO, no PWM chip) is one log line and exit 1, which systemd
+    answers with a restart a few seconds later (the overlay may still be loading)."""
+    early: list[str] = []
+
+    def during_start(signum: int, frame: FrameType | None) -> None:
+        early.append(signal.Signals(signum).name)
+
+    previous = {sig: signal.signal(sig, during_start) for sig in STOP_SIGNALS}
+    try:
+        try:
+            daemon = Daemon(config, options)
+        except HardwareError as exc:
+            log.error("hushlight cannot start: %s", exc)
+            return 1
+        return daemon.run(early)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 class Daemon:
@@ -163,9 +193,9 @@ class Daemon:
         settings, settings_file = load_settings(config, state_dir)
         self.stored_session, session_file = load_session(state_dir)
         controller = Controller(config, settings, local_zone(config))
-        self.pin_factory = wiring.make_pin_factory(options.simulate)
+        self.pin_factory = wiring.make_pin_factory(options.simulate, state_dir)
         lamp = self._closing(wiring.build_lamp(config, options.simulate, clock, self.pin_factory, state_dir))
-        self.player = self._closing(wiring.build_player(config, options.simulate, clock, state_dir))
+        self.player = self._closing(wiring.build_player(config, options.simulate, clock, state_dir, local_zone(config)))
         self.journal = self._closing(wiring.build_journal(config, state_dir))
         # The hub holds what it hears until the worker's first state publish, so _post is safe.
         hub: Hub = self._closing(wiring.build_hub(config, options.simulate, self._post, clock, state_dir))
@@ -178,7 +208,7 @@ class Daemon:
             Adapters(lamp, self.player, hub, self.journal),
             clock,
             settings_file,
-            lambda: self.notifier.send("WATCHDOG=1"),
+            self.notifier.watchdog,  # from the worker's loop only: a hung worker stops the pings
             30.0 if watchdog is None else min(30.0, watchdog / 3),
             session_file=session_file,
         )
@@ -219,21 +249,25 @@ class Daemon:
         worker.post(ev.TriggersAvailable(names, broken))
         worker.post(ev.Resume(self.stored_session))  # after the triggers: a resumed session needs them
 
-    def run(self) -> int:
-        """Run until SIGTERM / SIGINT, then stop in order; returns the exit code."""
+    def run(self, early_signals: list[str] | None = None) -> int:
+        """Run until SIGTERM / SIGINT / SIGHUP (or one received during start-up), then stop in order."""
 
         def on_signal(signum: int, frame: FrameType | None) -> None:
             log.info("%s received: shutting down", signal.Signals(signum).name)
             self.worker.post(ev.Shutdown(signal.Signals(signum).name))
 
-        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+        previous = {sig: signal.signal(sig, on_signal) for sig in STOP_SIGNALS}
+        for name in (early_signals or [])[:1]:
+            log.info("%s received during start-up: shutting down", name)
+            self.worker.post(ev.Shutdown(name))
         thread = threading.Thread(target=self.worker.run, name="hushlight-worker", daemon=True)
         if self.sim_clock is not None:
             self.sim_clock.release()
-        thread.start()
         mode = f"simulation at {self.options.speed:g}x" if self.options.simulate else "hardware"
         log.info("hushlight ready (%s, device %s, state in %s)", mode, self.config.device.id, self.options.state_dir)
-        self.notifier.send("READY=1")
+        # The config, the lamp, the player, the hub and the inputs are up; the worker's pings come after this.
+        self.notifier.send(f"READY=1\nSTATUS=running ({mode})")
+        thread.start()
         try:
             thread.join()  # interrupted by signals on POSIX: the handlers run, then the join goes on
         finally:

@@ -35,12 +35,20 @@ class QueueThread(Generic[T]):
 
     With ``batch_seconds`` set, what is queued or arrives within that many real
     seconds of the first item goes to ``handle`` as one batch (the journal's
-    one transaction); without, each item is a batch of its own.
+    one transaction); without, each item is a batch of its own. An item for which
+    ``urgent`` is true closes its batch at once.
     """
 
-    def __init__(self, name: str, handle: Callable[[list[T]], None], batch_seconds: float | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        handle: Callable[[list[T]], None],
+        batch_seconds: float | None = None,
+        urgent: Callable[[T], bool] | None = None,
+    ) -> None:
         self._handle = handle
         self.batch_seconds = batch_seconds
+        self._urgent = urgent  # an item someone waits for ends the batch: handled now, not in batch_seconds
         self._queue: queue.Queue[T | _Marker] = queue.Queue()
         self._closed = False
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
@@ -94,7 +102,7 @@ class QueueThread(Generic[T]):
         if self.batch_seconds is None:
             return batch
         deadline = time.monotonic() + self.batch_seconds
-        while not isinstance(batch[-1], _Marker):
+        while not isinstance(batch[-1], _Marker) and not (self._urgent is not None and self._urgent(batch[-1])):
             remaining = deadline - time.monotonic()
             try:
                 batch.append(self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait())

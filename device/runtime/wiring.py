@@ -5,6 +5,7 @@ One function per part, so each part's issue changes only its own function.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from collections.abc import Callable
@@ -24,13 +25,17 @@ log = logging.getLogger(__name__)
 Post = Callable[[ev.Event], None]
 
 
-def make_pin_factory(simulate: bool) -> Any:
-    """gpiozero's mock PWM pins in simulation; on a Pi, gpiozero's own choice (lgpio first)."""
+def make_pin_factory(simulate: bool, state_dir: Path | None = None) -> Any:
+    """gpiozero's mock PWM pins in simulation; on a Pi, gpiozero's own choice (lgpio first), made now."""
     if simulate:
         from gpiozero.pins.mock import MockFactory, MockPWMPin
 
         return MockFactory(pin_class=MockPWMPin)
-    return None
+    from device.hardware.pin_factory import select_pin_factory
+
+    factory = select_pin_factory(state_dir)
+    log.info("GPIO: gpiozero pin factory %s", type(factory).__name__)
+    return factory
 
 
 def build_lamp(config: Config, simulate: bool, clock: Clock, pin_factory: Any, state_dir: Path) -> Lamp:
@@ -53,10 +58,10 @@ def build_lamp(config: Config, simulate: bool, clock: Clock, pin_factory: Any, s
 
 def _note_calibration(config: Config, state_dir: Path) -> None:
     """Say so when `hushlight lamp calibrate` found a min_duty that the config does not use yet."""
-    from device.hardware.lamp.calibrate import CALIBRATION_FILE
+    from device.hardware.lamp.calibrate import CALIBRATION_FILE, check_calibration
     from device.persist import JsonStateFile
 
-    found = (JsonStateFile(state_dir / CALIBRATION_FILE).load() or {}).get("min_duty")
+    found = (JsonStateFile(state_dir / CALIBRATION_FILE, check=check_calibration).load() or {}).get("min_duty")
     if isinstance(found, int | float) and abs(found - config.lamp.min_duty) > 1e-9:
         log.info(
             "lamp: calibrated min_duty %g differs from [lamp] min_duty %g; pin it in the config",
@@ -65,12 +70,16 @@ def _note_calibration(config: Config, state_dir: Path) -> None:
         )
 
 
-def build_player(config: Config, simulate: bool, clock: Clock, state_dir: Path) -> Player:
-    """pygame.mixer on the configured output; in simulation (or without a sound card) SDL's dummy driver."""
+def build_player(config: Config, simulate: bool, clock: Clock, state_dir: Path, zone: dt.tzinfo = dt.UTC) -> Player:
+    """pygame.mixer on the configured output; in simulation (or without a sound card) SDL's dummy driver.
+    The output stays open through the night as ``[sounds] keep_output_open`` says (an I2S amplifier pops)."""
+    from device.audio.output_hold import make_hold
     from device.audio.setup import make_player
 
+    sounds = config.sounds
+    hold = make_hold(sounds.keep_output_open, sounds.night_starts, config.routine.morning_end, zone)
     try:
-        return make_player(config.sounds, clock, state_dir)
+        return make_player(sounds, clock, state_dir, hold)
     except Exception:
         log.exception("the sound player could not start: running without sound")
         return SilentPlayer()

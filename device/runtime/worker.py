@@ -32,6 +32,13 @@ log = logging.getLogger(__name__)
 MAX_SLEEP = 30.0
 
 
+@dataclass(frozen=True)
+class _CarryOut:
+    """Effects the core asked for once a journal record is stored (a rating's acknowledgement)."""
+
+    effects: tuple[fx.Effect, ...]
+
+
 @dataclass
 class Adapters:
     lamp: Lamp
@@ -62,7 +69,7 @@ class Worker:
         self.max_sleep = max_sleep
         # Called with each published snapshot, on the worker thread (the simulator's panel): keep them quick.
         self.observers: list[Callable[[dict[str, Any]], None]] = list(observers or [])
-        self._queue: queue.Queue[ev.Event] = queue.Queue()
+        self._queue: queue.Queue[ev.Event | _CarryOut] = queue.Queue()
         self._failed: set[str] = set()
         self.stopped = threading.Event()
         self._handlers: dict[type, Callable[[Any], None]] = {
@@ -79,7 +86,7 @@ class Worker:
             fx.RejectCommand: self._reject,
             fx.PersistSettings: lambda e: self._call("state_dir", self._save_settings, e.settings),
             fx.PersistSession: lambda e: self._call("state_dir", self._save_session, e.session),
-            fx.JournalRecord: lambda e: self._call("journal", self.adapters.journal.record, e.kind, e.data),
+            fx.JournalRecord: self._journal_record,
             fx.RescanTriggers: lambda e: self._rescan(),
         }
 
@@ -94,7 +101,10 @@ class Worker:
             event = self._next_event()
             now = self.clock.now()
             try:
-                effects = self.controller.handle(event, now) if event is not None else self.controller.advance(now)
+                if isinstance(event, _CarryOut):
+                    effects = list(event.effects)
+                else:
+                    effects = self.controller.handle(event, now) if event is not None else self.controller.advance(now)
             except Exception:  # a bug in the core must not take the lamp and button down with it
                 log.exception("the controller failed on %r; event dropped", event)
                 effects = []
@@ -108,7 +118,7 @@ class Worker:
                 break
         self.stopped.set()
 
-    def _next_event(self) -> ev.Event | None:
+    def _next_event(self) -> ev.Event | _CarryOut | None:
         deadline = self.controller.next_deadline()
         timeout = self.max_sleep
         if deadline is not None:
@@ -134,6 +144,11 @@ class Worker:
             self._failed.discard(adapter)
             log.info("%s works again", adapter)
             self.controller.handle(ev.AdapterRecovered(adapter), self.clock.now())
+
+    def _journal_record(self, effect: fx.JournalRecord) -> None:
+        then = tuple(effect.then)
+        on_stored = (lambda: self._queue.put(_CarryOut(then))) if then else None
+        self._call("journal", self.adapters.journal.record, effect.kind, effect.data, on_stored)
 
     def _rescan(self) -> None:
         """Read the sounds folder again on a thread of its own: a new recording's loudness is measured

@@ -3,15 +3,19 @@
 Started only in simulation, only when asked (``hushlight run --simulate
 --sim-broker``, which ``make run`` passes), only for a loopback broker in the
 config, and only when nothing answers there and a ``mosquitto`` binary exists.
-It listens on loopback only, keeps nothing on disk but its config and log in
-the state directory, and is stopped when the daemon exits.
+It listens on loopback only, keeps nothing on disk but its config, log and pid in
+the state directory, and is stopped when the daemon exits, however it exits: the kernel
+ends it when the daemon dies (:mod:`device.runtime.lifeline`). One still running from an
+earlier run (its pid file says so) is stopped and replaced, never silently reused.
 """
 
 from __future__ import annotations
 
 import atexit
 import logging
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -21,12 +25,14 @@ from pathlib import Path
 import msgspec
 
 from device.config.schema import Config
+from device.runtime import lifeline
 
 log = logging.getLogger(__name__)
 
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1", "ip6-localhost")
 SEARCH_PATHS = ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto", "/opt/homebrew/sbin/mosquitto")
 START_TIMEOUT = 10.0
+PID_FILE = "mosquitto.pid"
 
 
 def mosquitto_binary() -> str | None:
@@ -72,18 +78,26 @@ class PrivateBroker:
     def log_file(self) -> Path:
         return self.folder / "mosquitto.log"
 
+    @property
+    def pid_file(self) -> Path:
+        return self.folder / PID_FILE
+
     def start(self) -> PrivateBroker:
         self.folder.mkdir(parents=True, exist_ok=True)
         conf = self.folder / "mosquitto.conf"
-        conf.write_text(f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+        # Started as root, mosquitto drops to its own user, and a change of user clears the kernel's
+        # parent-death signal: stay who we are, so the broker still ends with the daemon.
+        stay = "user root\n" if os.geteuid() == 0 else ""
+        conf.write_text(f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n{stay}")
         with open(self.log_file, "ab") as out:
             self.process = subprocess.Popen(
-                [self.binary, "-c", str(conf)],
+                lifeline.command([self.binary, "-c", str(conf)]),
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,  # Ctrl-C is for the daemon: the broker must outlive the hub's goodbye
             )
+        self.pid_file.write_text(f"{self.process.pid}\n")
         atexit.register(self.stop)  # the last net, should the daemon fail before its own close
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
@@ -107,7 +121,30 @@ class PrivateBroker:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        self.pid_file.unlink(missing_ok=True)
         log.info("private broker on 127.0.0.1:%d stopped", self.port)
+
+
+def stop_stray(folder: Path) -> None:
+    """Stop a private broker an earlier run left running (its pid file, still a mosquitto with our config)."""
+    pid_file = folder / PID_FILE
+    try:
+        pid = int(pid_file.read_text().strip())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except (OSError, ValueError):
+        pid_file.unlink(missing_ok=True)
+        return
+    pid_file.unlink(missing_ok=True)
+    if b"mosquitto" not in cmdline[0] or str(folder / "mosquitto.conf").encode() not in cmdline:
+        return  # the pid is someone else's by now
+    log.warning("a private broker (pid %d) from an earlier run is still running: stopping it, starting afresh", pid)
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except OSError:
+        return
+    deadline = time.monotonic() + 5.0
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def ensure_broker(config: Config, state_dir: Path) -> tuple[Config, PrivateBroker | None]:
@@ -122,6 +159,7 @@ def ensure_broker(config: Config, state_dir: Path) -> tuple[Config, PrivateBroke
     if mqtt_config.host not in LOOPBACK_HOSTS or mqtt_config.tls_ca_file:
         log.info("broker %s:%d is not a plain loopback one: no private broker", mqtt_config.host, mqtt_config.port)
         return config, None
+    stop_stray(state_dir / "mosquitto")
     if reachable(mqtt_config.host, mqtt_config.port):
         log.info("using the broker already running at %s:%d", mqtt_config.host, mqtt_config.port)
         return config, None

@@ -20,6 +20,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from device import safejson
 from device.config.schema import ButtonsConfig
 from device.errors import HushlightError
 from device.hardware.sensors.fakes import SimRoom, simulated_room
@@ -163,7 +164,7 @@ def parse_room(payload: bytes | str) -> dict[str, float]:
     """The room values in a JSON payload such as ``{"temperature_c": 21.5, "lux": 3}``; any subset."""
     text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else payload
     try:
-        data = json.loads(text)
+        data = safejson.loads(text, 2)
     except ValueError as exc:
         raise SimInputError(f'room takes a JSON object, e.g. {{"temperature_c": 21.5}}; not JSON: {exc}') from None
     if not isinstance(data, dict) or not data:

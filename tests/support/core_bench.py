@@ -14,6 +14,17 @@ from device.core.controller import Controller, settings_from_config
 TRIGGERS = ("rain", "brushing", "tapping", "pink-noise")
 
 
+def as_carried_out(effects: list[fx.Effect]) -> list[fx.Effect]:
+    """The effects in the order the worker carries them out with a journal that stores at once:
+    a record's ``then`` (a rating's blink and event) right after the record."""
+    out: list[fx.Effect] = []
+    for effect in effects:
+        out.append(effect)
+        if isinstance(effect, fx.JournalRecord):
+            out += as_carried_out(list(effect.then))
+    return out
+
+
 class CoreBench:
     def __init__(self, config_text: str = "", start: str = "2026-11-24 21:30", tz: str = "Europe/Berlin") -> None:
         self.config: Config = parse_config(config_text)
@@ -28,7 +39,7 @@ class CoreBench:
         return self.controller.state
 
     def send(self, event: ev.Event) -> list[fx.Effect]:
-        out = self.controller.handle(event, self.now)
+        out = as_carried_out(self.controller.handle(event, self.now))
         self.effects += out
         return out
 
@@ -41,7 +52,7 @@ class CoreBench:
         out: list[fx.Effect] = []
         while (deadline := self.controller.next_deadline()) is not None and deadline <= end:
             self.now = max(self.now, deadline)
-            out += self.controller.advance(self.now)
+            out += as_carried_out(self.controller.advance(self.now))
         self.now = end
         self.effects += out
         return out

@@ -19,6 +19,7 @@ from device.core import events as ev
 from device.core.controller import Controller, settings_from_config
 from device.core.fade import fade_level
 from device.core.state import Settings
+from tests.support.core_bench import as_carried_out
 
 TRIGGERS = ("rain", "brushing", "pink_noise")
 
@@ -98,7 +99,7 @@ class Nights:
         return dt.datetime.fromtimestamp(instant, self.tz).strftime("%Y-%m-%d %H:%M:%S")
 
     def _record(self, effects: list[fx.Effect]) -> None:
-        for effect in effects:
+        for effect in as_carried_out(effects):
             self.effects.append((self.now, effect))
             if isinstance(effect, fx.LampFade):
                 self.lamp.fade(self.now, effect)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import signal
 import subprocess
 import sys
 import threading
@@ -22,6 +23,7 @@ import numpy as np
 from device.audio.dsp import RATE, Array, write_wav
 from device.audio.loudness import gain_to, integrated_loudness
 from device.audio.synth import impacts, noise, voice, water
+from device.runtime import lifeline
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +137,8 @@ def _render_in_child(name: str, path: Path) -> None:
     that heap (the allocator does not give it back), a child gives it all back when it exits. That
     matters on a Pi Zero 2 W with 512 MB.
     """
-    command = [sys.executable, "-m", "device.audio.synth", name, str(path)]
+    # SIGKILL: a render that outlives the daemon would write into the cache while a new daemon starts.
+    command = lifeline.command([sys.executable, "-m", "device.audio.synth", name, str(path)], signal.SIGKILL)
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
     except (OSError, subprocess.SubprocessError) as exc:

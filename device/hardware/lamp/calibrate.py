@@ -66,6 +66,13 @@ class Calibration:
         return store.path
 
 
+def check_calibration(data: dict[str, Any]) -> None:
+    """The shape of the calibration file: a min_duty between 0 and 1 (ValueError otherwise)."""
+    duty = data.get("min_duty")
+    if isinstance(duty, bool) or not isinstance(duty, int | float) or not 0.0 <= duty <= 1.0:
+        raise ValueError(f"min_duty: expected a duty between 0 and 1, found {str(duty)[:40]}")
+
+
 def candidate_duties(quantum: float, ceiling: float = SEARCH_CEILING, ratio: float = STEP_RATIO) -> list[float]:
     """Duties on the backend's grid from one step up to ``ceiling``, each about ``ratio`` times the last."""
     out: list[float] = []

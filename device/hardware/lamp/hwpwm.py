@@ -7,9 +7,10 @@ including the Pi 5. Enable it in /boot/firmware/config.txt, e.g.
 - Pi 0-4: the BCM PWM block is ``pwmchip0`` with two channels: GPIO12 and 18
   are channel 0, GPIO13 and 19 channel 1.
 - Pi 5: the RP1's PWM0 has four channels, GPIO12/13/18/19 = channel 0/1/2/3,
-  and is usually ``pwmchip2`` (``pwmchip0`` on some kernels): set
-  ``[lamp] pwm_chip``. The channel is derived from the pin when
-  ``pwm_channel = -1``, by the chip's channel count (``npwm``).
+  and is ``pwmchip2`` or ``pwmchip0`` depending on the kernel: with
+  ``[lamp] pwm_chip = -1`` the chip is found by its device (:mod:`pwm_chips`).
+  The channel is derived from the pin when ``pwm_channel = -1``, by the
+  chip's channel count (``npwm``).
 
 The kernel's rules, which the fake tree in tests enforces too: a channel
 appears as ``pwmN/`` after writing N to ``export``; ``duty_cycle`` may never
@@ -87,7 +88,7 @@ class SysfsPwmOutput:
         if not self._fs.exists(self.chip_dir):
             raise HardwareError(
                 f"lamp: {self.chip_dir} not found: enable hardware PWM (dtoverlay=pwm,pin={pin},... in "
-                "/boot/firmware/config.txt) and check [lamp] pwm_chip (Pi 5: usually 2)"
+                "/boot/firmware/config.txt) and check [lamp] pwm_chip (-1 finds the chip by its device)"
             )
         npwm = int(self._read(self.chip_dir / "npwm"))
         self.channel = channel_for_pin(pin, npwm) if channel < 0 else channel

@@ -8,6 +8,7 @@ from typing import Any
 
 from device.config.schema import LampConfig
 from device.hardware.lamp import DutyOutput, gpio, hwpwm, pca9685
+from device.hardware.lamp.pwm_chips import find_header_chip
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,15 @@ def frequency(config: LampConfig) -> int:
     return config.frequency_hz or DEFAULT_FREQUENCIES[config.backend]
 
 
+def simulated_pwm_tree(config: LampConfig, state_dir: Path) -> tuple[Path, Any]:
+    """The fake /sys/class/pwm of a simulation: a Pi 4's PWM (``fe20c000.pwm``) as the configured chip, or pwmchip0."""
+    from device.hardware.lamp.fakes.sysfs_pwm import FakePwmSysfs
+
+    root = state_dir / SIM_SYSFS_DIR
+    chip = max(config.pwm_chip, 0)
+    return root, FakePwmSysfs(root, {chip: 2}, {chip: "fe20c000.pwm"})
+
+
 def open_output(config: LampConfig, simulate: bool, pin_factory: Any, state_dir: Path) -> DutyOutput:
     """The lamp's PWM output for ``config.backend``.
 
@@ -35,12 +45,11 @@ def open_output(config: LampConfig, simulate: bool, pin_factory: Any, state_dir:
         return gpio.GpioPwmOutput(config.pin, hz, pin_factory)
     if config.backend == "hwpwm":
         if not simulate:
-            return hwpwm.SysfsPwmOutput(config.pwm_chip, config.pwm_channel, config.pin, hz)
-        from device.hardware.lamp.fakes.sysfs_pwm import FakePwmSysfs
-
-        root = state_dir / SIM_SYSFS_DIR
-        fake = FakePwmSysfs(root, {config.pwm_chip: 2})
-        return hwpwm.SysfsPwmOutput(config.pwm_chip, config.pwm_channel, config.pin, hz, root, fake)
+            chip = config.pwm_chip if config.pwm_chip >= 0 else find_header_chip().number
+            return hwpwm.SysfsPwmOutput(chip, config.pwm_channel, config.pin, hz)
+        root, fake = simulated_pwm_tree(config, state_dir)
+        chip = config.pwm_chip if config.pwm_chip >= 0 else find_header_chip(root).number
+        return hwpwm.SysfsPwmOutput(chip, config.pwm_channel, config.pin, hz, root, fake)
     if not simulate:
         return pca9685.Pca9685Output.open(config.i2c_bus, config.i2c_address, config.pca_channel, hz)
     from device.hardware.lamp.fakes.pca9685 import FakePca9685Bus

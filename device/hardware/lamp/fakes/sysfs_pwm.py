@@ -15,13 +15,22 @@ from pathlib import Path
 
 
 class FakePwmSysfs:
-    def __init__(self, root: Path, chips: dict[int, int] | None = None) -> None:
-        """``chips`` maps chip number to channel count (default: pwmchip0 with 2, like a Pi 4)."""
+    def __init__(self, root: Path, chips: dict[int, int] | None = None, devices: dict[int, str] | None = None) -> None:
+        """``chips`` maps chip number to channel count (default: pwmchip0 with 2, like a Pi 4); ``devices``
+        names a chip's device (``{0: "fe20c000.pwm"}``): then ``pwmchipN`` is a symlink into
+        ``.devices/<device>/pwm/pwmchipN``, as in the kernel's tree."""
         self.root = Path(root)
         self.log: list[tuple[str, str]] = []  # (path relative to root, value) of every accepted write
         self.duties: dict[tuple[int, int], list[float]] = {}  # every duty written, as a fraction of the period
         for chip, npwm in (chips or {0: 2}).items():
             chip_dir = self.root / f"pwmchip{chip}"
+            device = (devices or {}).get(chip)
+            if device and not chip_dir.is_symlink():
+                real = self.root / ".devices" / device / "pwm" / chip_dir.name
+                real.mkdir(parents=True, exist_ok=True)
+                if chip_dir.is_dir():
+                    shutil.rmtree(chip_dir)
+                chip_dir.symlink_to(real)
             chip_dir.mkdir(parents=True, exist_ok=True)
             (chip_dir / "npwm").write_text(f"{npwm}\n")
             for name in ("export", "unexport"):
