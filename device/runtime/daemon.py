@@ -247,6 +247,7 @@ class Daemon:
             simulator.start(self.pin_factory, worker.adapters.lamp, worker)
         self.stop_sensors = wiring.build_sensors(self.config, self.options.simulate, worker.post, clock)
         self.player.set_failure_callback(lambda trigger, reason: worker.post(ev.SoundFailed(trigger, reason)))
+        self.player.set_triggers_callback(lambda names, broken: worker.post(ev.TriggersAvailable(names, broken)))
         worker.adapters.lamp.report_to(worker.post)  # a failure on the fade thread reaches the core
         names, broken = self.player.triggers()
         worker.post(ev.TriggersAvailable(names, broken))
