@@ -15,7 +15,7 @@ import numpy as np
 from bench.__main__ import figure
 from device.audio.dsp import RATE, band, freqs_of, shaped_noise, write_wav
 from device.audio.library import Library
-from device.audio.mixer import close_mixer, make_sound, open_mixer, pygame_decoder
+from device.audio.mixer import close_mixer, make_sound, open_mixer
 from device.audio.pygame_player import PygamePlayer
 from device.config.schema import SoundsConfig
 from device.runtime.clock import RealClock
@@ -51,7 +51,7 @@ def _latency(tmp: Path, use_player: bool, tries: int = 5) -> float:
     results = []
     for _ in range(tries):
         open_mixer(CONFIG, fallback_to_dummy=False)
-        player = PygamePlayer(Library(tmp / "sounds", tmp / "cache", pygame_decoder), CONFIG, RealClock())
+        player = PygamePlayer(Library(tmp / "sounds", tmp / "cache"), CONFIG, RealClock())
         samples = player.library.load("hiss")
         sound = make_sound(samples)
         time.sleep(0.2)
@@ -71,7 +71,7 @@ def _cpu(tmp: Path, seconds: float, action: str) -> float:
     """Process CPU time in % of one core over ``seconds`` with the dummy driver: idle, looping, or ramping."""
     os.environ["SDL_AUDIODRIVER"] = "dummy"
     open_mixer(CONFIG, fallback_to_dummy=False)
-    player = PygamePlayer(Library(tmp / "sounds", tmp / "cache", pygame_decoder), CONFIG, RealClock())
+    player = PygamePlayer(Library(tmp / "sounds", tmp / "cache"), CONFIG, RealClock())
     if action != "idle":
         player.play("hiss", 50.0, 0.5)
         time.sleep(1.0)

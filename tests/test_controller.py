@@ -153,6 +153,8 @@ def test_a_broken_trigger_mid_session_switches_to_the_next_one() -> None:
     out = bench.send(ev.SoundFailed(broken, "decoder error"))
     assert bench.state.session.active and bench.state.session.trigger != broken
     assert bench.of(fx.PlaySound, out)[0].trigger == bench.state.session.trigger
+    assert bench.of(fx.PlaySound, out)[0].fade_in <= 1.0, "into the next trigger within a second"
+    assert "decoder error" in bench.of(fx.RejectCommand, out)[0].reason, "on the hub's error topic"
     assert broken in bench.state.broken_triggers
 
 

@@ -10,21 +10,22 @@ import numpy as np
 import pytest
 
 from device.audio import synth
-from device.audio.dsp import RATE, Array
-from device.audio.library import Library, TriggerUnreadable, UnknownTrigger, wav_decoder
+from device.audio.dsp import RATE
+from device.audio.library import Library, TriggerUnreadable, UnknownTrigger
 from device.audio.loudness import integrated_loudness
+from device.audio.recording import decode_file, measure_file
 from tests.support.audio import noise_file
 
 
-class CountingDecoder:
-    """The WAV decoder, counting the files it was asked to decode."""
+class CountingMeasure:
+    """The streaming measurement, counting the files it was asked to measure."""
 
     def __init__(self) -> None:
         self.calls: list[str] = []
 
-    def __call__(self, path: Path) -> Array:
+    def __call__(self, path: Path, limit_s: float) -> tuple[float, float]:
         self.calls.append(path.name)
-        return wav_decoder(path)
+        return measure_file(path, limit_s)
 
 
 @pytest.fixture
@@ -57,7 +58,7 @@ def test_recordings_with_sidecar_names_tags_and_gain(tmp_path: Path, folder: Pat
     )
     assert library.get("rain.wav").path == folder / "rain.wav"
     assert library.get("rain").builtin
-    assert t.loudness == pytest.approx(integrated_loudness(wav_decoder(t.path), RATE))
+    assert t.loudness == pytest.approx(integrated_loudness(decode_file(t.path), RATE))
 
 
 def test_names_are_looked_up_never_joined_to_paths(tmp_path: Path, folder: Path) -> None:
@@ -94,7 +95,7 @@ def test_broken_files_are_listed_with_one_log_line_each(
 
 
 def test_rescan_picks_up_new_and_changed_files_and_decodes_each_once(tmp_path: Path, folder: Path) -> None:
-    decoder = CountingDecoder()
+    decoder = CountingMeasure()
     noise_file(folder / "one.wav", 2.0, 0.05, seed=1)
     library = Library(folder, tmp_path / "cache", decoder)
     assert "two" not in library.names()

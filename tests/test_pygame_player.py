@@ -10,7 +10,6 @@ import pytest
 
 from device.audio import gain as g
 from device.audio.library import Library
-from device.audio.mixer import pygame_decoder
 from device.audio.pygame_player import PygamePlayer
 from device.audio.synth import TARGET_LUFS
 from device.config.schema import SoundsConfig
@@ -31,7 +30,7 @@ FULL = SoundsConfig(volume=100.0, max_volume=100.0, ceiling_db=0.0, buffer_sampl
 def make_player(
     tmp_path: Path, config: SoundsConfig = FULL, health_check: float = 2.0
 ) -> tuple[PygamePlayer, list[tuple[str, str]]]:
-    library = Library(tmp_path / "sounds", tmp_path / "cache", pygame_decoder)
+    library = Library(tmp_path / "sounds", tmp_path / "cache")
     player = PygamePlayer(library, config, RealClock(), health_check)
     failures: list[tuple[str, str]] = []
     player.set_failure_callback(lambda trigger, reason: failures.append((trigger, reason)))
@@ -210,7 +209,7 @@ def test_the_output_closes_when_idle_and_opens_again_for_the_next_sound(tmp_path
 
     noise_file(sounds / "hiss.wav", 1.0, 0.05, seed=13)
     with disk_mixer(tmp_path, FULL, realtime=False):
-        library = Library(tmp_path / "sounds", tmp_path / "cache", pygame_decoder)
+        library = Library(tmp_path / "sounds", tmp_path / "cache")
         player = PygamePlayer(library, FULL, RealClock(), health_check=2.0, idle_close=0.3)
         player.play("hiss", 50.0, 0.0)
         time.sleep(0.5)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from device.audio.dsp import RATE, read_wav
+from device.audio.loudness import integrated_loudness
 from device.audio.mixer import close_mixer
 from device.cli import main
 from tests.support.audio import noise_file
@@ -48,6 +49,23 @@ def test_render_writes_a_wav_to_listen_to(tmp_path: Path, capsys: pytest.Capture
     assert code == 0 and "pink" in out
     samples, rate = read_wav(out_file)
     assert rate == RATE and samples.shape[0] > 30 * RATE and np.abs(samples).max() > 0.05
+
+
+def test_render_of_a_long_recording_writes_its_opening_as_it_plays(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from device.audio.synth import TARGET_LUFS
+    from tests.support.audio import long_recording
+
+    (tmp_path / "sounds").mkdir()
+    long_recording(tmp_path / "sounds" / "hour.ogg", 300.0, rate=48000, channels=1, level=0.3)
+    out_file = tmp_path / "hour.wav"
+    args = ("sounds", "render", "hour", "--seconds", "20", "--out", str(out_file), "--state-dir", str(tmp_path))
+    code, out, _ = run(capsys, *args)
+    assert code == 0 and "the first 20.0 s" in out
+    samples, rate = read_wav(out_file)
+    assert rate == RATE and samples.shape == (20 * RATE, 2)
+    assert integrated_loudness(samples, RATE) == pytest.approx(TARGET_LUFS, abs=1.0)
 
 
 def test_render_of_an_unknown_name_says_which_exist(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -85,16 +85,6 @@ def close_mixer() -> None:
         pygame.mixer.quit()
 
 
-def pygame_decoder(path: Path) -> Array:
-    """Decode any file SDL_mixer reads into (frames, 2) float samples at the mixer's 44.1 kHz (float) format."""
-    pygame = pygame_module()
-    sound = pygame.mixer.Sound(str(path))
-    data = pygame.sndarray.array(sound)
-    if data.ndim == 1:
-        data = np.repeat(data[:, None], 2, axis=1)
-    return data.astype(np.float64)
-
-
 def make_sound(samples: Array | npt.NDArray[np.float32]) -> Any:
     """A pygame Sound of float samples (frames, 2), silent until its volume is set."""
     pygame = pygame_module()

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 FailureCallback = Callable[[str, str], None]  # (trigger, reason)
+TriggersCallback = Callable[[tuple[str, ...], tuple[str, ...]], None]  # (playable, broken)
 
 
 class Player(Protocol):
@@ -31,6 +32,10 @@ class Player(Protocol):
         """Called (from any thread) when a trigger fails to play mid-way."""
         ...
 
+    def set_triggers_callback(self, callback: TriggersCallback) -> None:
+        """Called (from any thread) when the library's triggers change by themselves (files measured)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -43,6 +48,7 @@ class SilentPlayer:
         self.playing = ""
         self.volume = 0.0
         self.on_failure: FailureCallback | None = None
+        self.on_triggers: TriggersCallback | None = None
         self.closed = False
 
     def triggers(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -66,6 +72,9 @@ class SilentPlayer:
 
     def set_failure_callback(self, callback: FailureCallback) -> None:
         self.on_failure = callback
+
+    def set_triggers_callback(self, callback: TriggersCallback) -> None:
+        self.on_triggers = callback
 
     def close(self) -> None:
         self.closed = True

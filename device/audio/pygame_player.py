@@ -1,5 +1,10 @@
 """The real player: pygame.mixer, gapless loops, equal-power fades and crossfades, smooth volume ramps.
 
+A short recording is held whole and looped by SDL. A built-in or a long recording is a stream: its
+voice's channel plays one chunk (1.5 s) while the next waits in the channel's queue, which SDL
+starts on the very next sample (gapless); the automation thread decodes the chunk after that as
+soon as the queue is empty. Memory per voice is two chunks, whatever the length of the file.
+
 What the listener hears from a voice is ``user volume (dB scale) × trigger gain × fade envelope``,
 capped at the configured maximum volume. All gains move on one tracked automation thread that
 sleeps with the clock (so ``--speed`` speeds fades up too) and is woken by every new command; it
@@ -23,7 +28,8 @@ from device.audio import gain as g
 from device.audio.library import Library, TriggerUnreadable, UnknownTrigger
 from device.audio.mixer import CHANNELS, close_mixer, make_sound, open_mixer, pygame_module
 from device.audio.output_hold import Hold
-from device.audio.player import FailureCallback
+from device.audio.player import FailureCallback, TriggersCallback
+from device.audio.stream import TriggerStream
 from device.config.schema import SoundsConfig
 from device.runtime.clock import Clock
 
@@ -31,7 +37,10 @@ log = logging.getLogger(__name__)
 
 MIN_FADE = 0.05  # device seconds: even "now" is a short fade, never a step
 HEALTH_CHECK = 2.0  # real seconds between checks that playing voices still play
-CACHED_SOUNDS = 3
+CACHED_SOUNDS = 3  # short recordings held decoded (each at most 20 s: 7 MB)
+CHUNK_FRAMES = 65536  # a streamed voice's chunk: 1.5 s, 0.5 MB
+FEED_INTERVAL = 0.25  # real seconds between looks at streamed voices' queues (a chunk lasts 1.5 s)
+DAMAGE_FADE = 0.5  # device seconds: a voice whose file turns out damaged fades out over this
 # Real seconds of silence after which the audio output is closed: an open output keeps SDL mixing
 # silence (about 0.4 % of a core) and keeps an I2S amplifier powered, hissing faintly by the bed.
 IDLE_CLOSE = 30.0
@@ -61,11 +70,22 @@ class Ramp:
 @dataclass
 class Voice:
     trigger: str
-    sound: Any
+    sounds: list[Any]  # what its channel plays and (streamed) what waits in the channel's queue
     channel: Any
     trigger_gain: float
     envelope: Ramp
     applied: tuple[int, int] = (0, -1)  # nothing set yet: the first gain sets both stages
+    stream: TriggerStream | None = None
+    damaged: bool = False
+    feeding: bool = False  # its next chunk is being read, outside the lock
+    dropped: bool = False
+
+    def set_chunk_volume(self, chunk: int) -> None:
+        for sound in self.sounds:
+            sound.set_volume(chunk / 128.0)
+
+    def needs_chunk(self) -> bool:
+        return self.stream is not None and not (self.damaged or self.feeding) and self.channel.get_queue() is None
 
 
 class PygamePlayer:
@@ -88,6 +108,7 @@ class PygamePlayer:
         self.clock = clock
         self._pygame = pygame_module()
         self._lock = threading.RLock()
+        self._feeding = threading.Lock()
         self._wake = threading.Event()
         self._closed = False
         self._voices: list[Voice] = []
@@ -101,9 +122,8 @@ class PygamePlayer:
     # -- the Player interface ---------------------------------------------------------
 
     def triggers(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        with self._lock:
-            self.library.rescan()
-            return self.library.names(), tuple(b.name for b in self.library.broken())
+        self.library.rescan()  # the library has a lock of its own: the sound thread never waits for a scan
+        return self.library.names(), tuple(b.name for b in self.library.broken())
 
     def play(self, trigger: str, volume: float, fade_in: float) -> None:
         now = self.clock.now()
@@ -131,6 +151,10 @@ class PygamePlayer:
     def set_failure_callback(self, callback: FailureCallback) -> None:
         self._on_failure = callback
 
+    def set_triggers_callback(self, callback: TriggersCallback) -> None:
+        library = self.library
+        library.set_change_callback(lambda: callback(library.names(), tuple(b.name for b in library.broken())))
+
     def close(self) -> None:
         """Stop the automation thread and every voice, and close the mixer; safe to call twice."""
         with self._lock:
@@ -141,8 +165,10 @@ class PygamePlayer:
         self._thread.join(5)
         with self._lock:
             for voice in self._voices:
-                voice.channel.stop()
+                self._drop(voice)
             self._voices.clear()
+            self._samples.clear()
+        self.library.close()
         close_mixer()
 
     # -- what plays -------------------------------------------------------------------
@@ -161,7 +187,7 @@ class PygamePlayer:
 
     def _start(self, trigger: str, fade: float) -> None:
         try:
-            samples = self._load(trigger)
+            stream, first = self._open(trigger)
         except (UnknownTrigger, TriggerUnreadable) as exc:
             reason = "no such trigger" if isinstance(exc, UnknownTrigger) else str(exc)
             log.warning("cannot play trigger %r: %s", trigger, reason)
@@ -170,29 +196,99 @@ class PygamePlayer:
         now = self.clock.now()
         with self._lock:
             if self._closed:
+                if stream is not None:
+                    stream.close()
                 return
             for voice in self._voices:
                 voice.envelope = voice.envelope.to(0.0, now, max(fade, MIN_FADE), "power")
             while len(self._voices) >= CHANNELS - 1:  # only after a burst of commands: drop the oldest fade
-                self._voices.pop(0).channel.stop()
+                self._drop(self._voices.pop(0))
             if not self._pygame.mixer.get_init():
                 open_mixer(self.config, fallback_to_dummy=True)
-            sound = make_sound(samples)
-            channel = sound.play(loops=-1)
+            sound = make_sound(first)
+            channel = sound.play(loops=0 if stream is not None else -1)
             if channel is None:
                 log.error("no free mixer channel for %r", trigger)
+                if stream is not None:
+                    stream.close()
                 return
             gain_db = self.library.get(trigger).gain_db
             envelope = Ramp(0.0, 1.0, now, max(fade, MIN_FADE))
-            self._voices.append(Voice(trigger, sound, channel, 10.0 ** (gain_db / 20.0), envelope))
-        log.info("playing %r (fade %.1f s)", trigger, fade)
+            voice = Voice(trigger, [sound], channel, 10.0 ** (gain_db / 20.0), envelope, stream=stream)
+            self._voices.append(voice)
+        log.info("playing %r (fade %.1f s%s)", trigger, fade, ", streamed" if stream else "")
+        self._feed()
         self._wake.set()
 
-    def _load(self, trigger: str) -> npt.NDArray[np.float32]:
-        """The trigger's samples, from a small cache of the last few played."""
+    def _open(self, trigger: str) -> tuple[TriggerStream | None, npt.NDArray[np.float32]]:
+        """(the stream, its first chunk) of a streamed trigger; (None, the whole loop) of a short one."""
+        if trigger not in self.library.names():
+            self.library.rescan()  # a file dropped in since the last scan
+        if not self.library.get(trigger).streamed:
+            return None, self._load(trigger)
+        stream = self.library.open_stream(trigger)
+        try:
+            return stream, stream.chunk(CHUNK_FRAMES)
+        except TriggerUnreadable as exc:
+            stream.close()
+            self.library.mark_broken(trigger, str(exc))
+            raise
+
+    def _feed(self) -> None:
+        """Queue the next chunk of every streamed voice whose queue ran empty (decoding outside the lock)."""
+        with self._feeding:  # the command thread (a new voice) and the sound thread may both feed
+            self._feed_hungry()
+
+    def _feed_hungry(self) -> None:
         with self._lock:
-            if trigger not in self.library.names():
-                self.library.rescan()  # a file dropped in since the last scan
+            hungry = [v for v in self._voices if v.needs_chunk()]
+            for voice in hungry:
+                voice.feeding = True
+        for voice in hungry:
+            assert voice.stream is not None
+            try:
+                samples = voice.stream.chunk(CHUNK_FRAMES)
+                damage = ""
+            except TriggerUnreadable as exc:
+                damage = str(exc)
+            with self._lock:
+                voice.feeding = False
+                if voice.dropped:  # stopped while its chunk was read: the stream is closed here
+                    voice.stream.close()
+                    continue
+                if damage:
+                    voice.damaged = True
+                elif voice.channel.get_busy():
+                    sound = make_sound(samples)
+                    sound.set_volume(max(voice.applied[0], 0) / 128.0)
+                    voice.sounds = [*voice.sounds[-1:], sound]
+                    voice.channel.queue(sound)
+            if damage:
+                self._damaged(voice, damage)
+
+    def _damaged(self, voice: Voice, reason: str) -> None:
+        """The file broke half-way: what is queued fades out, the library forgets it, the controller moves on."""
+        log.warning("trigger %r stopped: %s", voice.trigger, reason)
+        now = self.clock.now()
+        with self._lock:
+            voice.envelope = voice.envelope.to(0.0, now, min(DAMAGE_FADE, max(voice.envelope.end, MIN_FADE)), "smooth")
+        self.library.mark_broken(voice.trigger, reason)
+        self._report(voice.trigger, reason)
+        self._wake.set()
+
+    def _drop(self, voice: Voice) -> None:
+        """Stop a voice (silent by now), remembering where a streamed recording got to (called under the lock)."""
+        voice.channel.stop()
+        voice.dropped = True
+        if voice.stream is not None:
+            if not voice.damaged:
+                self.library.remember_position(voice.trigger, voice.stream.position)
+            if not voice.feeding:
+                voice.stream.close()
+
+    def _load(self, trigger: str) -> npt.NDArray[np.float32]:
+        """A short trigger's samples, from a small cache of the last few played."""
+        with self._lock:
             cached = self._samples.get(trigger)
             if cached is not None:
                 self._samples.move_to_end(trigger)
@@ -222,10 +318,13 @@ class PygamePlayer:
                 playing = bool(self._voices)
             for trigger in failed:
                 self._report(trigger, "stopped playing unexpectedly")
+            self._feed()
+            with self._lock:
+                streaming = any(v.stream is not None for v in self._voices)
             if moving is not None:
-                self.clock.wait(self._wake, moving * self.clock.speed)
+                self.clock.wait(self._wake, min(moving, FEED_INTERVAL) * self.clock.speed)
             elif playing:
-                self._wake.wait(self._health_check)
+                self._wake.wait(min(self._health_check, FEED_INTERVAL) if streaming else self._health_check)
             elif not self._wake.wait(self._idle_close if self._pygame.mixer.get_init() else None):
                 held = self._close_output_if_idle()
                 if held != 0.0:
@@ -239,6 +338,7 @@ class PygamePlayer:
             held = self._hold(self.clock.now())
             if held is None or held > 0:
                 return None if held is None else max(0.05, self.clock.real_seconds(held))
+            self._samples.clear()  # nothing held decoded through a silence
             close_mixer()
             log.info("audio output closed while nothing plays (it opens again for the next sound)")
             return 0.0
@@ -253,7 +353,7 @@ class PygamePlayer:
             envelope = voice.envelope.at(now)
             if voice.envelope.end == 0.0 and not voice.envelope.moving(now):
                 if voice.applied[0] == 0:
-                    voice.channel.stop()  # silent for a step already: stopping is not a cut
+                    self._drop(voice)  # silent for a step already: stopping is not a cut
                     self._voices.remove(voice)
                 else:
                     self._set_gain(voice, 0.0)
@@ -261,7 +361,9 @@ class PygamePlayer:
                 continue
             if not voice.channel.get_busy():
                 self._voices.remove(voice)
-                failed.append(voice.trigger)
+                self._drop(voice)
+                if not voice.damaged:
+                    failed.append(voice.trigger)
                 continue
             self._set_gain(voice, min(level * voice.trigger_gain, cap) * envelope)
             if voice.envelope.moving(now):
@@ -286,7 +388,7 @@ class PygamePlayer:
         )
         if pan_first and pan != old_pan:
             self._set_pan(voice, pan)
-        voice.sound.set_volume(chunk / 128.0)
+        voice.set_chunk_volume(chunk)
         if not pan_first and pan != old_pan:
             self._set_pan(voice, pan)
         voice.applied = (chunk, pan)

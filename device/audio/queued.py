@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from device.audio.player import FailureCallback, Player
+from device.audio.player import FailureCallback, Player, TriggersCallback
 from device.runtime.queue_thread import QueueThread
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,9 @@ class QueuedPlayer:
 
     def set_failure_callback(self, callback: FailureCallback) -> None:
         self.inner.set_failure_callback(callback)
+
+    def set_triggers_callback(self, callback: TriggersCallback) -> None:
+        self.inner.set_triggers_callback(callback)
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait until every command sent so far has been carried out (for tests and shutdown)."""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from device.audio import synth
 from device.audio.library import Library
-from device.audio.mixer import open_mixer, pygame_decoder
+from device.audio.mixer import open_mixer
 from device.audio.output_hold import Hold
 from device.audio.pygame_player import PygamePlayer
 from device.audio.queued import QueuedPlayer
@@ -29,12 +29,24 @@ def cache_dir(state_dir: Path) -> Path:
     return state_dir / "cache"
 
 
-def open_library(config: SoundsConfig, state_dir: Path) -> Library:
-    """The library, decoding through SDL (the mixer must be open)."""
+# Real seconds the daemon's first measurement waits, so that start-up (to `ready` and `online`) has the
+# machine to itself even with a folder of unmeasured recordings.
+MEASURE_AFTER = 5.0
+
+
+def open_library(config: SoundsConfig, state_dir: Path, background: bool) -> Library:
+    """The library; with ``background`` new files are measured on a thread of their own (the daemon)."""
     folder = library_folder(config, state_dir)
     if not folder.is_dir():
         log.info("no sounds folder at %s yet: only the built-in triggers (create it and add files)", folder)
-    return Library(folder, cache_dir(state_dir), pygame_decoder)
+    return Library(
+        folder,
+        cache_dir(state_dir),
+        background=background,
+        loop_overlap_s=config.loop_crossfade_s,
+        start_at=config.recording_start,
+        measure_after=MEASURE_AFTER if background else 0.0,
+    )
 
 
 def prerender(cache: Path) -> threading.Thread:
@@ -60,6 +72,6 @@ def make_player(config: SoundsConfig, clock: Clock, state_dir: Path, hold: Hold 
     waits for a trigger to render or decode.
     """
     open_mixer(config, fallback_to_dummy=True)
-    player = PygamePlayer(open_library(config, state_dir), config, clock, hold=hold)
+    player = PygamePlayer(open_library(config, state_dir, background=True), config, clock, hold=hold)
     prerender(cache_dir(state_dir))
     return QueuedPlayer(player)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -26,11 +25,13 @@ def register(subparsers: Any) -> None:
     add_config_args(render)
     render.add_argument("name", help="trigger name, as in `hushlight sounds list`")
     render.add_argument("--out", type=Path, required=True, help="WAV file to write")
+    render.add_argument(
+        "--seconds", type=float, default=60.0, help="of a long recording, this much as it plays (default 60)"
+    )
     render.set_defaults(func=cmd_render)
 
 
 def _library(args: argparse.Namespace) -> Library | None:
-    from device.audio.mixer import open_mixer
     from device.audio.setup import open_library
     from device.cli import load_or_exit, setup_logging
 
@@ -38,9 +39,7 @@ def _library(args: argparse.Namespace) -> Library | None:
     if config is None:
         return None
     setup_logging("error")  # broken files are listed below, not logged twice
-    os.environ["SDL_AUDIODRIVER"] = "dummy"  # only to decode files: nothing is played
-    open_mixer(config.sounds, fallback_to_dummy=True)
-    return open_library(config.sounds, args.state_dir or config.device.state_dir)
+    return open_library(config.sounds, args.state_dir or config.device.state_dir, background=False)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -66,6 +65,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     if library is None:
         return 2
     try:
+        if not library.get(args.name).builtin and library.get(args.name).streamed:
+            return _render_stream(library, args)
         samples = library.load(args.name)
     except UnknownTrigger:
         print(f"hushlight: no trigger called {args.name!r}; there are: {', '.join(library.names())}", file=sys.stderr)
@@ -75,4 +76,26 @@ def cmd_render(args: argparse.Namespace) -> int:
         return 1
     write_wav(args.out, samples)
     print(f"{args.out}: {args.name}, {samples.shape[0] / 44100:.1f} s, loops seamlessly")
+    return 0
+
+
+def _render_stream(library: Library, args: argparse.Namespace) -> int:
+    """The opening of a long recording as it plays, written block by block (never the whole file in memory)."""
+    from device.audio.recording import write_blocks
+
+    stream = library.open_stream(args.name)
+    total = int(max(args.seconds, 1.0) * 44100)
+
+    def blocks() -> Any:
+        written = 0
+        while written < total:
+            block = stream.chunk(min(65536, total - written))
+            written += block.shape[0]
+            yield block
+
+    try:
+        write_blocks(args.out, blocks(), 44100, 2)
+    finally:
+        stream.close()
+    print(f"{args.out}: {args.name}, the first {total / 44100:.1f} s as it plays")
     return 0

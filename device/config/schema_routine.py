@@ -42,6 +42,19 @@ class SoundsConfig(Section, frozen=True):
     buffer_samples: Annotated[
         int, Meta(ge=128, le=8192, description="Mixer buffer: smaller = lower latency", extra={"unit": "samples"})
     ] = 512
+    loop_crossfade_s: Annotated[
+        float,
+        Meta(
+            ge=0.1,
+            le=30,
+            description="A recording's end fades into its start over this when it repeats",
+            extra={"unit": "s"},
+        ),
+    ] = 3.0
+    recording_start: Annotated[
+        Literal["resume", "random", "start"],
+        Meta(description='Where a long recording starts: "resume" where it last stopped, "random", or "start"'),
+    ] = "resume"
     audio_overlay: Annotated[
         Literal["max98357a", "hifiberry-dac", "none"],
         Meta(

@@ -27,6 +27,9 @@ EVENING_FADE = LAMP_ON_FADE * 3  # s, a session's lamp to the evening level; the
 RESUME_FADE = 10.0  # s, lamp from off to where the sunset is now: gentle, never a jump
 
 
+FAILOVER_S = 1.0  # s, the crossfade from a trigger that broke while playing into the next
+
+
 class Session:
     def __init__(self, config: Config, tz: dt.tzinfo) -> None:
         self.config = config
@@ -100,9 +103,10 @@ class Session:
         return [fx.CrossfadeSound(trigger, self.config.sounds.crossfade_s)]
 
     def replace_trigger(self, session: SessionState, volume: float, trigger: str) -> Effects:
-        """The trigger failed to play: the session goes on with ``trigger``."""
+        """The trigger failed to play: the session goes on with ``trigger``, there within a second (a damaged
+        file has only what is buffered left)."""
         session.trigger = trigger
-        return [fx.PlaySound(trigger, volume, self.config.sounds.crossfade_s)]
+        return [fx.PlaySound(trigger, volume, min(self.config.sounds.crossfade_s, FAILOVER_S))]
 
     def hold_sunset(self, timers: PartTimers) -> None:
         """The user has taken the lamp: no sunset tonight."""
@@ -189,13 +193,3 @@ class Session:
         if stored.sunset_s is not None:  # what is left of the experiment's sunset
             session.sunset_s = max(0.0, sunset_end - (now + RESUME_FADE))
         return sunset_level(evening, night, sunset_at, sunset_end, now + RESUME_FADE)
-
-
-def next_in_library(triggers: tuple[str, ...], excluded: set[str], after: str) -> str:
-    """The trigger after ``after`` in the library (wrapping round), skipping ``excluded``; "" if none."""
-    names = [t for t in triggers if t not in excluded]
-    if not names:
-        return ""
-    if after in names:
-        return names[(names.index(after) + 1) % len(names)]
-    return names[0]

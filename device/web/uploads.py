@@ -61,7 +61,7 @@ def looks_like(suffix: str, head: bytes) -> bool:
     """The format's magic bytes: RIFF/WAVE, Ogg, FLAC, or MP3 (an ID3 tag or an MPEG frame sync)."""
     if suffix == ".wav":
         return head[:4] == b"RIFF" and head[8:12] == b"WAVE"
-    if suffix in (".ogg", ".oga"):
+    if suffix in (".ogg", ".oga", ".opus"):
         return head[:4] == b"OggS"
     if suffix == ".flac":
         return head[:4] == b"fLaC"

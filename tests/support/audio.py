@@ -95,3 +95,23 @@ def longest_zero_run(samples: np.ndarray) -> int:
         return 0
     edges = np.diff(np.concatenate([[0], zero, [0]]))
     return int((np.flatnonzero(edges == -1) - np.flatnonzero(edges == 1)).max())
+
+
+def long_recording(
+    path: Path, seconds: float, rate: int = RATE, channels: int = 2, level: float = 0.05, seed: int = 0
+) -> Path:
+    """A recording of band-limited noise, long in samples and quick to make: a 10 s block written again and
+    again (each time at a slightly different level), encoded by soundfile in the format of the suffix."""
+    from device.audio.recording import write_blocks
+
+    rng = np.random.default_rng(seed)
+    frames = int(10.0 * rate)
+    block = shaped_noise(rng, frames, band(freqs_of(frames, rate), 100.0, min(8000.0, rate / 2.5), 2.0), channels)
+    total = int(seconds * rate)
+
+    def blocks() -> Iterator[np.ndarray]:
+        for i, start in enumerate(range(0, total, frames)):
+            yield block[: min(frames, total - start)] * level * (1.0 + 0.01 * (i % 7))
+
+    write_blocks(path, blocks(), rate, channels)
+    return path
