@@ -39,7 +39,9 @@ def _daemon(folder: Path, web: bool, port: int, env: dict[str, str]) -> subproce
     folder.mkdir()
     config = folder / "hushlight.toml"
     config.write_text(
-        f'[mqtt]\nenabled = false\n[device]\nid = "bench"\n[web]\nenabled = {str(web).lower()}\nport = {port}\n'
+        # keep_output_open = "never": the day's rest at any hour (at night the output stays open on purpose).
+        f'[mqtt]\nenabled = false\n[device]\nid = "bench"\n[sounds]\nkeep_output_open = "never"\n'
+        f"[web]\nenabled = {str(web).lower()}\nport = {port}\n"
     )
     command = [
         sys.executable,
