@@ -23,7 +23,9 @@ from bench.__main__ import figure
 
 SECONDS = float(os.environ.get("BENCH_DAEMON_SECONDS", "60"))
 ROOT = Path(__file__).resolve().parent.parent
-CONFIG = '[mqtt]\nenabled = false\n[device]\nid = "bench"\n'
+# The day's rest, whatever the hour of the run: at night (keep_output_open = "night") the output stays open
+# on purpose (an I2S amplifier pops when it closes) and SDL mixes silence: bench_sound's "mixer open and idle".
+CONFIG = '[mqtt]\nenabled = false\n[device]\nid = "bench"\n[sounds]\nkeep_output_open = "never"\n'
 BASELINE = (
     "import time, numpy, pygame, paho.mqtt.client, gpiozero, smbus2, device.runtime.daemon, device.audio.setup;"
     " time.sleep(1e6)"

@@ -2,6 +2,9 @@
 
 Both are driven the same way: publish a QoS 1 command, wait for the answer on
 the state topic, pause a little (so coalescing does not merge two answers), repeat.
+Volume commands, and light commands as Home Assistant sends them, with and without a
+transition: the state must show the commanded brightness at once, not when the fade ends
+(goal: within 1.3x the echo).
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from tests.support.broker import start_broker
 from tests.support.hub import device_config, running_device
 
 COMMANDS = int(os.environ.get("BENCH_HUB_COMMANDS", "1000"))
+LIGHT_COMMANDS = max(1, COMMANDS // 2)  # per kind of light command
+LIGHT_TRANSITION = 3  # s, as a dashboard sends it; each command interrupts the fade of the one before
 PAUSE = 0.022  # s between answer and next command (state changes closer than 20 ms are coalesced)
 # Without it mosquitto's small writes wait for delayed ACKs (~40 ms on Linux) and hide everything else.
 NODELAY = "set_tcp_nodelay true"
@@ -83,12 +88,36 @@ def _echo(host: str, port: int) -> mqtt.Client:
     return client
 
 
+def _light_commands(transition: int | None) -> list[str]:
+    extra = "" if transition is None else f',"transition":{transition}'
+    return [f'{{"state":"ON","brightness":{10 + i % 240}{extra}}}' for i in range(LIGHT_COMMANDS)]
+
+
+def _brightness_shown(payload: bytes, command: str) -> bool:
+    """The state document (or the echo) carries the commanded brightness at its top level."""
+    wanted = command.split('"brightness":')[1].split(",")[0].rstrip("}")
+    return payload.startswith(b'{"state":"ON","brightness":%s,' % wanted.encode()) or payload == command.encode()
+
+
+def _figures(name: str, hub: list[float], floor: list[float], note: str) -> list[dict[str, object]]:
+    out = [
+        figure(f"{name} {label}", _percentile(hub, p) * 1000, "ms", _percentile(floor, p) * 1000, "lower", note)
+        for label, p in (("p50", 50.0), ("p99", 99.0))
+    ]
+    out.append(figure(f"{name} mean", statistics.fmean(hub) * 1000, "ms", statistics.fmean(floor) * 1000, "lower"))
+    return out
+
+
 def run() -> list[dict[str, object]]:
     values = [str(10 + i % 60) for i in range(COMMANDS)]
+    plain, faded = _light_commands(None), _light_commands(LIGHT_TRANSITION)
     with tempfile.TemporaryDirectory() as tmp, start_broker(Path(tmp), extra_config=NODELAY) as broker:
         echo = _echo(broker.host, broker.port)
         probe = Probe(broker.host, broker.port, "echo/state", lambda payload, value: payload.decode() == value)
         floor = probe.run("echo/volume/set", values)
+        probe.close()
+        probe = Probe(broker.host, broker.port, "echo/state", _brightness_shown)
+        light_floor = probe.run("echo/volume/set", plain)
         probe.close()
         echo.disconnect()
         echo.loop_stop()
@@ -101,21 +130,19 @@ def run() -> list[dict[str, object]]:
             )  # fmt: skip
             hub = probe.run(f"{dev.base}/volume/set", values)
             probe.close()
-    out = []
-    for name, p in (("p50", 50.0), ("p99", 99.0)):
-        out.append(
-            figure(
-                f"hub command to new state {name}",
-                _percentile(hub, p) * 1000,
-                "ms",
-                _percentile(floor, p) * 1000,
-                "lower",
-                f"{COMMANDS} QoS 1 volume commands, local mosquitto (set_tcp_nodelay); baseline: bare paho echo client",
-            )
-        )
-    out.append(
-        figure(
-            "hub command to new state mean", statistics.fmean(hub) * 1000, "ms", statistics.fmean(floor) * 1000, "lower"
-        )
-    )
-    return out
+            probe = Probe(broker.host, broker.port, f"{dev.base}/state", _brightness_shown)
+            light = probe.run(f"{dev.base}/lamp/set", plain)
+            light_faded = probe.run(f"{dev.base}/lamp/set", faded)
+            probe.close()
+    base = "local mosquitto (set_tcp_nodelay); baseline: bare paho echo client"
+    return [
+        *_figures("hub command to new state", hub, floor, f"{COMMANDS} QoS 1 volume commands, {base}"),
+        *_figures(
+            "hub light command to new brightness", light, light_floor,
+            f"{LIGHT_COMMANDS} QoS 1 light commands without a transition (the lamp's default 1 s fade), {base}",
+        ),
+        *_figures(
+            f"hub light command with a {LIGHT_TRANSITION} s transition to new brightness", light_faded, light_floor,
+            f"{LIGHT_COMMANDS} QoS 1 light commands, each interrupting the fade before it, {base}",
+        ),
+    ]  # fmt: skip

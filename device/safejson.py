@@ -13,13 +13,15 @@ import math
 import re
 from typing import Any
 
+from device.errors import HushlightError
+
 # Only these characters change the nesting or the string state: skip everything else at C speed.
 _STRUCTURE = re.compile(r'[\[\]{}"\\]')
 MAX_INT_DIGITS = 18
 MAX_FLOAT_CHARS = 32
 
 
-class BadJson(ValueError):
+class BadJson(HushlightError, ValueError):
     """Text that is not JSON we accept; ``str()`` is the reason."""
 
 

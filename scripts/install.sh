@@ -52,7 +52,7 @@ if [ ! -x "$ROOT$PREFIX/bin/python" ]; then
 fi
 build="$(mktemp -d)"
 trap 'rm -rf "$build"' EXIT
-tar -C "$SRC" --exclude=./.venv --exclude=./.git --exclude=./build --exclude='./*.egg-info' --exclude=./.sim-state \
+tar -C "$SRC" --exclude=./.venv --exclude=./.git --exclude=./build --exclude='./*.egg-info' --exclude=./.sim-state --exclude='./.lgd-nfy*' \
     -cf - . | tar -C "$build" -xf -
 say "installing Hushlight $(sed -n 's/^__version__ = "\(.*\)"/\1/p' "$SRC/device/__init__.py") and its dependencies into $PREFIX (a minute or two)"
 "$ROOT$PREFIX/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade "$build[pi]"

@@ -13,7 +13,7 @@ from device.core.timers import OWNERS, Timers
 
 CORE = Path(__file__).resolve().parent.parent / "device" / "core"
 MODULES = sorted(p.stem for p in CORE.glob("*.py") if p.stem != "__init__")
-PART_OF_MODULE = {"session": "session", "routine": "routine", "lamp_actions": "lamp"}
+PART_OF_MODULE = {"session": "session", "routine": "routine", "lamp_actions": "lamp", "sound_actions": "preview"}
 
 
 def core_imports(module: str) -> set[str]:

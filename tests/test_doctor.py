@@ -213,3 +213,32 @@ def test_boot_config_command_prints_the_lines(tmp_path: Path, capsys) -> None:
     out = capsys.readouterr().out
     assert "dtoverlay=pwm,pin=13,func=4" in out and "dtoverlay=max98357a" in out
     assert os.path.exists(config)
+
+
+class OneChipBus:
+    """A bus on which only a PCA9685 answers (MODE1 at register 0), or nothing at all."""
+
+    def __init__(self, pca: bool) -> None:
+        self.pca = pca
+
+    def read_byte_data(self, address: int, register: int) -> int:
+        if self.pca and address == 0x40:
+            return 0x11
+        raise OSError(121, "Remote I/O error")
+
+    def __getattr__(self, name):  # every other transfer: nobody answers
+        def nack(*args, **kwargs):
+            raise OSError(121, "Remote I/O error")
+
+        return nack
+
+
+def test_i2c_lists_a_pca9685_lamp_and_warns_for_a_missing_sensor() -> None:
+    config = parse_config('[lamp]\nbackend = "pca9685"\n')
+    result = hardware._chips_on(OneChipBus(pca=True), "/dev/i2c-1", config, probe_pca=True)
+    assert result.status == "warn" and "pca9685@0x40" in result.detail
+    assert "no temperature or light sensor" in result.detail and "i2cdetect" in result.fix
+    missing = hardware._chips_on(OneChipBus(pca=False), "/dev/i2c-1", config, probe_pca=True)
+    assert missing.status == "fail" and "no PCA9685 answers at 0x40" in missing.detail
+    no_sensors = parse_config('[lamp]\nbackend = "pca9685"\n[sensors]\ntemperature = "none"\nlight = "none"\n')
+    assert hardware._chips_on(OneChipBus(pca=True), "/dev/i2c-1", no_sensors, probe_pca=True).status == "ok"

@@ -66,10 +66,15 @@ def test_the_dates_off_state_fits_home_assistants_text_and_a_cut_list_says_so() 
 
 
 def test_what_home_assistants_texts_send_is_what_the_command_topics_take() -> None:
+    import jinja2
+
+    command_template = device_messages(full_config())[TOPIC]["cmps"]["dates_off"]["command_template"]
     for text in ("2026-12-24", "2026-12-24,2026-12-31", "2026-12-24, 2026-12-31", ""):
         assert re.fullmatch(DATES_PATTERN, text)
         sent = sorted(filter(None, re.split(", ?", text)))
-        assert parse("dates_off/set", text.encode(), LIMITS, TRIGGERS).value == sent
+        payload = jinja2.Environment().from_string(command_template).render(value=text)
+        assert payload  # an emptied text must not send the empty payload that clears a retained message
+        assert parse("dates_off/set", payload.encode(), LIMITS, TRIGGERS).value == sent
     for text in ("off", "06:05", "23:59"):
         assert re.fullmatch(TIME_PATTERN, text)
         assert parse("wake/monday/set", text.encode(), LIMITS, TRIGGERS).value == {"day": "monday", "wake": text}

@@ -313,7 +313,9 @@ def test_tls_with_a_ca_made_in_the_test(
         untrusted = device_config(broker, tmp_path / "u", "untrusted", tls_ca_file=str(other.ca),
                                   tls_certfile=str(tls.client_cert), tls_keyfile=str(tls.client_key))  # fmt: skip
         with running_device(untrusted) as dev:
-            time.sleep(1.0)
+            deadline = time.monotonic() + 20  # the refusal is logged by paho's thread: wait for it, not for a guess
+            while "over TLS (is tls_ca_file the CA" not in caplog.text and time.monotonic() < deadline:
+                time.sleep(0.05)
             assert not dev.hub.client.is_connected() and not w.on(f"{dev.base}/availability")
         assert "over TLS (is tls_ca_file the CA" in caplog.text  # no silent fallback to plain text
         w.close()

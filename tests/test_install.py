@@ -129,7 +129,7 @@ def test_install_upgrade_second_run_and_uninstall(tmp_path: Path) -> None:
         and c.endswith("doctor --config /etc/hushlight/hushlight.toml".replace("/etc", f"{root}/etc"))
         for c in log
     )
-    assert "hushlight doctor:" in out and "config   " in out
+    assert "hushlight doctor (before the reboot" in out and "ok    config" in out
     assert files_of(old) == before, "the checkout is left as it was (no build/, no egg-info)"
 
     # The maker's own command runs as the service user: as root through runuser, else through sudo.

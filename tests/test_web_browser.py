@@ -179,6 +179,12 @@ def _wav(path: Path, seconds: float = 1.5) -> Path:
 def test_an_uploaded_recording_is_listed_and_can_be_removed(page: Page, tmp_path: Path) -> None:
     page.screen("sounds")
     page.until("document.querySelector('#sound-list li[data-name=rain]') !== null")
+    mark = page.watcher.mark()
+    page.find("#sound-list li[data-name='rain'] button[aria-label='Preview rain for 15 s']").click()
+    assert hub_state(page, lambda s: s["preview"] == "rain", mark)["session"]["active"] is False
+    page.find("#sound-list li[data-name='rain'] button[aria-label='Never play rain']").click()
+    hub_state(page, lambda s: s["settings"]["never"] == ["rain"], mark)
+    page.until("document.querySelector('#sound-list li[data-name=rain]').textContent.includes('never')")
     page.find("#upload-file").send_keys(str(_wav(tmp_path / "My Rain!.wav")))
     page.find("#upload button").click()
     item = "document.querySelector('#sound-list li[data-name=\"my-rain\"]')"

@@ -31,7 +31,7 @@ from device.core.overrides import OVERRIDES, Override
 from device.core.record import SessionRecord
 from device.core.routine import Around, Routine, StartTonight
 from device.core.schedule import in_morning_window
-from device.core.session import EVENING_FADE, Session, next_in_library
+from device.core.session import EVENING_FADE, Session
 from device.core.state import DeviceState, Settings
 from device.core.status import STATUS_EVENTS
 from device.core.timers import OWNERS, PARTS
@@ -269,12 +269,7 @@ class Controller:
         return [] if name == s.session.trigger else self.session.change_trigger(s.session, s.settings, name)
 
     def _choose_trigger(self, after: str = "") -> str:
-        """The trigger after ``after`` in the library; without ``after``, the experiment policy's choice."""
-        if not after:
-            pick = self.experiment.pick(Evidence.of(self.state), "trigger")
-            return pick.value if pick is not None else ""
-        excluded = {*self.config.sounds.exclude, *self.state.settings.never, *self.state.broken_triggers}
-        return next_in_library(self.state.triggers, excluded, after)
+        return self.experiment.choose_trigger(Evidence.of(self.state), after)
 
     def _good_night(self, now: float, value: Any, source: str) -> Effects:
         fade, s = self.config.sounds.good_night_s, self.state

@@ -81,6 +81,17 @@ class Experiment:
             options, last = journal.sunset_minutes_choices, ""
         return policy.choose(dimension, [str(o) for o in options], counts, self.rng, journal.policy, last=last)
 
+    def choose_trigger(self, evidence: Evidence, after: str = "") -> str:
+        """The trigger after ``after`` in the library; without ``after``, the policy's choice ("" if none)."""
+        if not after:
+            pick = self.pick(evidence, "trigger")
+            return pick.value if pick is not None else ""
+        excluded = {*self.config.sounds.exclude, *evidence.never, *evidence.broken}
+        names = [t for t in evidence.triggers if t not in excluded]
+        if not names:
+            return ""
+        return names[(names.index(after) + 1) % len(names)] if after in names else names[0]
+
     def session_record(
         self,
         trigger: str,

@@ -90,7 +90,7 @@ def night_of(now: float, tz: dt.tzinfo, morning_start: ClockTime) -> dt.date:
     return local.date()
 
 
-def in_morning_window(now: float, tz: dt.tzinfo, routine: RoutineConfig) -> bool:
+def in_morning_window(now: float, tz: dt.tzinfo | None, routine: RoutineConfig) -> bool:
     """``now`` is in the morning window (``morning_start`` to ``morning_end``), when a press rates last night."""
     local = dt.datetime.fromtimestamp(now, tz)
     return routine.morning_start.minutes <= local.hour * 60 + local.minute < routine.morning_end.minutes
@@ -142,6 +142,15 @@ class Schedule:
         """No wind-down that night because of "skip tonight" or a date off."""
         return self.overrides.skip_night == night.isoformat() or self.is_date_off(night)
 
+    def sleep_at(self, night: dt.date) -> float | None:
+        """The instant of the night's planned sleep time (before noon: the morning after), or None if "off"."""
+        sleep = self.sleep_time(night).time
+        return None if sleep is None else self._sleep_instant(night, sleep)
+
+    def _sleep_instant(self, night: dt.date, sleep: ClockTime) -> float:
+        sleep_day = night + dt.timedelta(days=1) if sleep.minutes < NOON else night
+        return local_instant(sleep_day, sleep, self.tz)
+
     def plan(self, night: dt.date) -> Night | None:
         """The night's wind-down, or None when there is none."""
         if not self.overrides.enabled or self.skipped(night):
@@ -149,8 +158,7 @@ class Schedule:
         sleep = self.sleep_time(night).time
         if sleep is None:
             return None
-        sleep_day = night + dt.timedelta(days=1) if sleep.minutes < NOON else night
-        sleep_at = local_instant(sleep_day, sleep, self.tz)
+        sleep_at = self._sleep_instant(night, sleep)
         minutes = getattr(self.routine, WEEKDAYS[night.weekday()]).session_minutes or self.overrides.session_minutes
         ends_before = self.overrides.ends_before_minutes
         ends_at = sleep_at - 60.0 * (self.routine.ends_before_sleep_minutes if ends_before is None else ends_before)

@@ -193,13 +193,3 @@ class Session:
         if stored.sunset_s is not None:  # what is left of the experiment's sunset
             session.sunset_s = max(0.0, sunset_end - (now + RESUME_FADE))
         return sunset_level(evening, night, sunset_at, sunset_end, now + RESUME_FADE)
-
-
-def next_in_library(triggers: tuple[str, ...], excluded: set[str], after: str) -> str:
-    """The trigger after ``after`` in the library (wrapping round), skipping ``excluded``; "" if none."""
-    names = [t for t in triggers if t not in excluded]
-    if not names:
-        return ""
-    if after in names:
-        return names[(names.index(after) + 1) % len(names)]
-    return names[0]

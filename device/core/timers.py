@@ -9,6 +9,7 @@ hands each due deadline to the part that owns it.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 OWNERS: dict[str, str] = {
     "sunset": "session",  # the lamp's sunset begins
@@ -27,21 +28,21 @@ OWNERS: dict[str, str] = {
 PARTS = tuple(dict.fromkeys(OWNERS.values()))
 
 
+@dataclass
 class Timers:
     """Every deadline of the core (device seconds), by name."""
 
-    def __init__(self) -> None:
-        self._at: dict[str, float] = {}
+    at: dict[str, float] = field(default_factory=dict)
 
     def of(self, part: str) -> PartTimers:
         """The deadlines ``part`` owns, to set and clear."""
         return PartTimers(self, part)
 
     def get(self, name: str) -> float | None:
-        return self._at.get(name)
+        return self.at.get(name)
 
     def next(self) -> float | None:
-        return min(self._at.values()) if self._at else None
+        return min(self.at.values()) if self.at else None
 
     def due(self, now: float) -> Iterator[tuple[str, float]]:
         """Each deadline due by ``now``, earliest first, removed as it is handed out.
@@ -49,15 +50,12 @@ class Timers:
         Deadlines set or cleared while handling one are seen: one cleared is not
         handed out, one moved is handed out when it comes.
         """
-        if not self._at or min(self._at.values()) > now:  # the usual case: nothing due
+        if not self.at or min(self.at.values()) > now:  # the usual case: nothing due
             return
-        for name, when in sorted(self._at.items(), key=lambda item: item[1]):
-            if when <= now and self._at.get(name) == when:
-                del self._at[name]
+        for name, when in sorted(self.at.items(), key=lambda item: item[1]):
+            if when <= now and self.at.get(name) == when:
+                del self.at[name]
                 yield name, when
-
-    def as_dict(self) -> dict[str, float]:
-        return dict(self._at)
 
 
 class PartTimers:
@@ -74,14 +72,14 @@ class PartTimers:
         return name
 
     def set(self, name: str, when: float) -> None:
-        self._timers._at[self._own(name)] = when
+        self._timers.at[self._own(name)] = when
 
     def clear(self, *names: str) -> None:
         for name in names:
-            self._timers._at.pop(self._own(name), None)
+            self._timers.at.pop(self._own(name), None)
 
     def clear_all(self) -> None:
         self.clear(*self.names)
 
     def get(self, name: str) -> float | None:
-        return self._timers._at.get(self._own(name))
+        return self._timers.at.get(self._own(name))

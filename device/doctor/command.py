@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from pathlib import Path
@@ -30,7 +29,6 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     from device.cli import config_path
 
     path = config_path(args.config)
-    logging.basicConfig(level=logging.ERROR, force=True)  # the checks' own lines are the output
     # HUSHLIGHT_ROOT: the installer's throwaway root in tests (and an image being prepared): look there.
     root = Path(os.environ.get("HUSHLIGHT_ROOT") or "/")
     results = run_checks(Host(root=root, simulate=args.simulate, config_path=path), args.state_dir)

@@ -20,13 +20,11 @@ I2C_FIX = "enable I2C (`sudo raspi-config nonint do_i2c 0` or dtparam=i2c_arm=on
 
 
 def check_i2c(config: Config, host: Host) -> Result:
-    from device.hardware.sensors.detect import scan
-
-    sensors = config.sensors
-    wanted = (sensors.temperature, sensors.light) != ("none", "none") or config.lamp.backend == "pca9685"
-    if not wanted:
+    sensors, lamp = config.sensors, config.lamp
+    has_sensors = (sensors.temperature, sensors.light) != ("none", "none")
+    if not has_sensors and lamp.backend != "pca9685":
         return Result("i2c", "ok", "no I2C parts configured")
-    bus_number = sensors.bus if (sensors.temperature, sensors.light) != ("none", "none") else config.lamp.i2c_bus
+    bus_number = sensors.bus if has_sensors else lamp.i2c_bus
     if host.simulate:
         from device.hardware.sensors.fakes import simulated_bus
 
@@ -44,17 +42,32 @@ def check_i2c(config: Config, host: Host) -> Result:
             return Result("i2c", "fail", f"cannot open {device}: {exc.strerror or exc}", I2C_FIX)
         where = str(device)
     try:
-        found = scan(bus, sensors.temperature, sensors.light)
+        return _chips_on(bus, where, config, probe_pca=not host.simulate and lamp.i2c_bus == bus_number)
     finally:
         bus.close()
-    chips = ", ".join(f.label for f in found) or "no known chip answers"
+
+
+SENSOR_KINDS = (("temperature", ("sht3x", "sht4x", "bme280")), ("light", ("bh1750",)))
+
+
+def _chips_on(bus: Any, where: str, config: Config, probe_pca: bool) -> Result:
+    """Which known chips answer on ``bus``; a warning for a configured sensor that does not."""
+    from device.hardware.sensors.detect import scan
+
+    sensors, lamp = config.sensors, config.lamp
+    labels = [f.label for f in scan(bus, sensors.temperature, sensors.light)]
+    if lamp.backend == "pca9685" and probe_pca:
+        try:
+            bus.read_byte_data(lamp.i2c_address, 0x00)  # MODE1
+            labels.append(f"pca9685@0x{lamp.i2c_address:02x}")
+        except OSError:
+            fix = f"check the PCA9685's wiring and address jumpers ([lamp] i2c_address = 0x{lamp.i2c_address:02x})"
+            return Result("i2c", "fail", f"{where}: no PCA9685 answers at 0x{lamp.i2c_address:02x}", fix)
+    chips = ", ".join(labels) or "no known chip answers"
     missing = [
         kind
-        for kind, choice, names in (
-            ("temperature", sensors.temperature, ("sht3x", "sht4x", "bme280")),
-            ("light", sensors.light, ("bh1750",)),
-        )
-        if choice != "none" and not any(f.name in names for f in found)
+        for kind, names in SENSOR_KINDS
+        if getattr(sensors, kind) != "none" and not any(label.split("@")[0] in names for label in labels)
     ]
     if missing:
         fix = "check the wiring (SDA GPIO2 pin 3, SCL GPIO3 pin 5, 3.3 V, GND); `i2cdetect -y 1` lists what answers"

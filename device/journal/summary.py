@@ -11,8 +11,9 @@ import statistics
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from device.config.schema import WEEKDAYS, Config
+from device.config.schema import Config
 from device.core.policy import credible_interval, posterior_mean
+from device.core.schedule import Overrides, Schedule
 from device.journal.nights import Night, clock_text, minutes_after_noon
 
 GOOD_MEAN = 0.6  # a trigger whose posterior mean is above this "works for you"
@@ -115,16 +116,10 @@ def planned_start(night: Night, config: Config, tz: dt.tzinfo) -> float | None:
         return None
     if first.scheduled is not None:
         return first.scheduled
-    routine = config.routine
-    date = dt.date.fromisoformat(night.night)
-    day = getattr(routine, WEEKDAYS[date.weekday()])
-    sleep = (day.sleep or routine.sleep).time
-    if sleep is None:
+    sleep_at = Schedule(config.routine, tz, Overrides()).sleep_at(dt.date.fromisoformat(night.night))
+    if sleep_at is None:
         return None
-    when = dt.datetime.combine(date, sleep.as_time(), tz)
-    if sleep.hour < 12:  # "00:30" belongs to the evening before
-        when += dt.timedelta(days=1)
-    return when.timestamp() - 60 * routine.ends_before_sleep_minutes - first.planned
+    return sleep_at - 60 * config.routine.ends_before_sleep_minutes - first.planned
 
 
 def _room(summary: Summary, played: list[Night], config: Config) -> None:

@@ -193,12 +193,15 @@ class Daemon:
         settings, settings_file = load_settings(config, state_dir)
         self.stored_session, session_file = load_session(state_dir)
         controller = Controller(config, settings, local_zone(config))
+        # The hub first: it connects in the background while the mixer and the lamp start, so the
+        # device is `online` sooner. It holds what it hears until the worker's first state publish,
+        # so _post is safe; it is still closed first (its goodbye says offline before the parts stop).
+        mqtt_hub = wiring.build_hub(config, options.simulate, self._post, clock, state_dir)
         self.pin_factory = wiring.make_pin_factory(options.simulate, state_dir)
         lamp = self._closing(wiring.build_lamp(config, options.simulate, clock, self.pin_factory, state_dir))
         self.player = self._closing(wiring.build_player(config, options.simulate, clock, state_dir, local_zone(config)))
         self.journal = self._closing(wiring.build_journal(config, state_dir))
-        # The hub holds what it hears until the worker's first state publish, so _post is safe.
-        hub: Hub = self._closing(wiring.build_hub(config, options.simulate, self._post, clock, state_dir))
+        hub: Hub = self._closing(mqtt_hub)
         self.web_link = WebLink() if config.web.enabled else None
         if self.web_link is not None:
             hub = TeeHub(hub, self.web_link)  # the page hears what the hub hears

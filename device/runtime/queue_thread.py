@@ -33,6 +33,9 @@ class _Marker:
 class QueueThread(Generic[T]):
     """Items handed to ``handle`` in the order they were put, on a thread called ``name``.
 
+    ``handle`` is called once per batch, with an empty list for a batch that
+    held only a flush request or the stop.
+
     With ``batch_seconds`` set, what is queued or arrives within that many real
     seconds of the first item goes to ``handle`` as one batch (the journal's
     one transaction); without, each item is a batch of its own. An item for which
@@ -86,11 +89,10 @@ class QueueThread(Generic[T]):
         while True:
             batch = self._gather()
             items: list[T] = [item for item in batch if not isinstance(item, _Marker)]
-            if items:
-                try:
-                    self._handle(items)
-                except Exception:  # one bad item must not end the thread for good
-                    log.exception("%s: handling %d item(s) failed", self._thread.name, len(items))
+            try:
+                self._handle(items)  # also with none: a flush or the stop is a moment to retry what is pending
+            except Exception:  # one bad item must not end the thread for good
+                log.exception("%s: handling %d item(s) failed", self._thread.name, len(items))
             markers = [item for item in batch if isinstance(item, _Marker)]
             for marker in markers:
                 marker.done.set()

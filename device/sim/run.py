@@ -18,6 +18,7 @@ from typing import Any
 
 from device.config.schema import Config
 from device.core import events as ev
+from device.core.schedule import in_morning_window
 from device.hardware.lamp import Lamp
 from device.runtime.clock import Clock
 from device.runtime.worker import Worker
@@ -112,11 +113,9 @@ class Simulator:
     def morning_hint(self, now: float, session_active: bool) -> str:
         """In the morning window a press rates last night instead of starting a session: say so."""
         routine = self.config.routine
-        local = dt.datetime.fromtimestamp(now, self.tz)
-        minutes = local.hour * 60 + local.minute
-        if session_active or not routine.morning_start.minutes <= minutes < routine.morning_end.minutes:
+        if session_active or not in_morning_window(now, self.tz, routine):
             return ""
-        end = f"{routine.morning_end.hour:02d}:{routine.morning_end.minute:02d}"
+        end = str(routine.morning_end)
         return f"morning until {end}: a single press rates last night good, a double bad"
 
     def act(self, action: str) -> None:
