@@ -1,7 +1,7 @@
 """The real player: pygame.mixer, gapless loops, equal-power fades and crossfades, smooth volume ramps.
 
 A short recording is held whole and looped by SDL. A built-in or a long recording is a stream: its
-voice's channel plays one chunk (1.5 s) while the next waits in the channel's queue, which SDL
+voice's channel plays one chunk (3 s) while the next waits in the channel's queue, which SDL
 starts on the very next sample (gapless); the automation thread decodes the chunk after that as
 soon as the queue is empty. Memory per voice is two chunks, whatever the length of the file.
 
@@ -18,8 +18,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -30,6 +28,7 @@ from device.audio.mixer import CHANNELS, close_mixer, make_sound, open_mixer, py
 from device.audio.output_hold import Hold
 from device.audio.player import FailureCallback, TriggersCallback
 from device.audio.stream import TriggerStream
+from device.audio.voice import Ramp, Voice
 from device.config.schema import SoundsConfig
 from device.runtime.clock import Clock
 
@@ -38,54 +37,12 @@ log = logging.getLogger(__name__)
 MIN_FADE = 0.05  # device seconds: even "now" is a short fade, never a step
 HEALTH_CHECK = 2.0  # real seconds between checks that playing voices still play
 CACHED_SOUNDS = 3  # short recordings held decoded (each at most 20 s: 7 MB)
-CHUNK_FRAMES = 65536  # a streamed voice's chunk: 1.5 s, 0.5 MB
-FEED_INTERVAL = 0.25  # real seconds between looks at streamed voices' queues (a chunk lasts 1.5 s)
+CHUNK_FRAMES = 131072  # a streamed voice's chunk: 3 s, 1 MB
+FEED_INTERVAL = 0.25  # real seconds between looks at streamed voices' queues (a chunk lasts 3 s)
 DAMAGE_FADE = 0.5  # device seconds: a voice whose file turns out damaged fades out over this
 # Real seconds of silence after which the audio output is closed: an open output keeps SDL mixing
 # silence (about 0.4 % of a core) and keeps an I2S amplifier powered, hissing faintly by the bed.
 IDLE_CLOSE = 30.0
-
-
-@dataclass
-class Ramp:
-    """A value moving from ``start`` to ``end`` over ``duration`` device seconds from ``since``."""
-
-    start: float
-    end: float
-    since: float = 0.0
-    duration: float = 0.0
-    shape: str = "power"
-
-    def at(self, now: float) -> float:
-        x = 1.0 if self.duration <= 0 else (now - self.since) / self.duration
-        return g.envelope(self.start, self.end, x, self.shape)
-
-    def moving(self, now: float) -> bool:
-        return now < self.since + self.duration
-
-    def to(self, end: float, now: float, duration: float, shape: str | None = None) -> Ramp:
-        return Ramp(self.at(now), end, now, duration, shape or self.shape)
-
-
-@dataclass
-class Voice:
-    trigger: str
-    sounds: list[Any]  # what its channel plays and (streamed) what waits in the channel's queue
-    channel: Any
-    trigger_gain: float
-    envelope: Ramp
-    applied: tuple[int, int] = (0, -1)  # nothing set yet: the first gain sets both stages
-    stream: TriggerStream | None = None
-    damaged: bool = False
-    feeding: bool = False  # its next chunk is being read, outside the lock
-    dropped: bool = False
-
-    def set_chunk_volume(self, chunk: int) -> None:
-        for sound in self.sounds:
-            sound.set_volume(chunk / 128.0)
-
-    def needs_chunk(self) -> bool:
-        return self.stream is not None and not (self.damaged or self.feeding) and self.channel.get_queue() is None
 
 
 class PygamePlayer:
@@ -206,7 +163,10 @@ class PygamePlayer:
             if not self._pygame.mixer.get_init():
                 open_mixer(self.config, fallback_to_dummy=True)
             sound = make_sound(first)
-            channel = sound.play(loops=0 if stream is not None else -1)
+            index = self._free_channel()
+            channel = self._pygame.mixer.Channel(index) if index is not None else None
+            if channel is not None:
+                channel.play(sound, loops=0 if stream is not None else -1)
             if channel is None:
                 log.error("no free mixer channel for %r", trigger)
                 if stream is not None:
@@ -214,11 +174,18 @@ class PygamePlayer:
                 return
             gain_db = self.library.get(trigger).gain_db
             envelope = Ramp(0.0, 1.0, now, max(fade, MIN_FADE))
-            voice = Voice(trigger, [sound], channel, 10.0 ** (gain_db / 20.0), envelope, stream=stream)
+            voice = Voice(trigger, [sound], channel, 10.0 ** (gain_db / 20.0), envelope, stream=stream, index=index)
             self._voices.append(voice)
         log.info("playing %r (fade %.1f s%s)", trigger, fade, ", streamed" if stream else "")
         self._feed()
         self._wake.set()
+
+    def _free_channel(self) -> int | None:
+        """A channel no voice holds (a streamed voice that fell behind is silent but keeps its channel)."""
+        held = {v.index for v in self._voices}
+        return next(
+            (i for i in range(CHANNELS) if i not in held and not self._pygame.mixer.Channel(i).get_busy()), None
+        )
 
     def _open(self, trigger: str) -> tuple[TriggerStream | None, npt.NDArray[np.float32]]:
         """(the stream, its first chunk) of a streamed trigger; (None, the whole loop) of a short one."""
@@ -258,11 +225,15 @@ class PygamePlayer:
                     continue
                 if damage:
                     voice.damaged = True
-                elif voice.channel.get_busy():
+                else:
                     sound = make_sound(samples)
                     sound.set_volume(max(voice.applied[0], 0) / 128.0)
                     voice.sounds = [*voice.sounds[-1:], sound]
-                    voice.channel.queue(sound)
+                    if voice.channel.get_busy():
+                        voice.channel.queue(sound)
+                    else:  # fell behind (a machine busy for seconds): a gap, then it goes on
+                        log.warning("trigger %r: the next chunk came too late; playing on", voice.trigger)
+                        voice.channel.play(sound)
             if damage:
                 self._damaged(voice, damage)
 
@@ -359,7 +330,7 @@ class PygamePlayer:
                     self._set_gain(voice, 0.0)
                     durations.append(MIN_FADE)
                 continue
-            if not voice.channel.get_busy():
+            if not voice.channel.get_busy() and (voice.stream is None or voice.damaged):
                 self._voices.remove(voice)
                 self._drop(voice)
                 if not voice.damaged:
