@@ -61,7 +61,7 @@ def _timed_factory() -> tuple[Any, dict[str, Any]]:
     class TimedPin(MockPWMPin):  # type: ignore[misc]
         def _set_state(self, value: Any) -> None:
             super()._set_state(value)
-            if marks["armed"] and self.number == 18:  # a write, even of the level the pin already has
+            if marks["armed"] and self.number in (18, 23):  # a write, even of the level the pin already has
                 marks["armed"], marks["at"] = False, time.perf_counter()
                 marks["written"].set()
 
@@ -126,7 +126,7 @@ def button_to_lamp() -> list[dict[str, object]]:
     floor = bare_callback(PRESSES)
     factory, marks = _timed_factory()
     speed = 100.0
-    text = '[routine]\nenabled = false\n[lamp]\nbackend = "gpio"\npin = 18\n'
+    text = '[routine]\nenabled = false\n[lamp]\nbackend = "gpio"\npin = 23\n'
     text += '[buttons]\ndouble_press_ms = 100\n[buttons.main]\npin = 17\nsingle = "lamp_toggle"\n'
     config = parse_config(text)
     clock = ScaledClock(speed, dt.datetime(2026, 11, 24, 20, 0, tzinfo=dt.UTC).timestamp())

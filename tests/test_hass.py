@@ -54,8 +54,7 @@ class Home:
     _stack: contextlib.ExitStack | None = None
 
     def config(self, mode: str) -> Config:
-        config = device_config(self.broker, self.state_dir, discovery=mode, max_commands_per_s=1000)
-        return config
+        return device_config(self.broker, self.state_dir, discovery=mode, max_commands_per_s=1000)
 
     def start_device(self, mode: str) -> Device:
         self.stop_device()

@@ -89,6 +89,8 @@ class Publisher:
         self._snapshot: dict[str, Any] | None = None
         self._sent_state: bytes | None = None
         self._last_state_at = -math.inf
+        self._refresh_asked = False  # the next snapshot answers a refresh, not a change
+        self._snapshot_is_refresh = False
         self._refresh_at: float | None = None
         self._discovery_at: float | None = None
         self._discovered_triggers: tuple[str, ...] | None = None
@@ -119,6 +121,7 @@ class Publisher:
     def state(self, snapshot: dict[str, Any]) -> None:
         with self._lock:
             self._snapshot = snapshot
+            self._snapshot_is_refresh, self._refresh_asked = self._refresh_asked, False
             self.triggers = tuple(snapshot.get("triggers", ()))
             if self._discovered_triggers is not None and self.triggers != self._discovered_triggers:
                 self._due_discovery(0.5)
@@ -233,10 +236,12 @@ class Publisher:
             return lambda: self._discover(triggers)
         if self._snapshot is not None and self._state_pending() and self._last_state_at + MIN_STATE_INTERVAL <= now:
             snapshot = self._last_snapshot = self._snapshot
-            self._last_state_at = now
+            if not self._snapshot_is_refresh:  # a refresh must not hold back the next command's state
+                self._last_state_at = now
             return lambda: self._publish_state(snapshot)
         if self._refresh_at is not None and self._refresh_at <= now:
             self._refresh_at = None
+            self._refresh_asked = True
             return self._refresh
         return lambda: None
 
