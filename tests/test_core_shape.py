@@ -91,3 +91,40 @@ def test_a_part_cannot_touch_another_parts_timer():
     timers.of("session").set("sunset", 5.0)
     assert timers.next() == 5.0
     assert list(timers.due(10.0)) == [("sunset", 5.0), ("winddown", 10.0)] and timers.next() is None
+
+
+def test_the_controller_only_dispatches():
+    """The flows between parts live in ``flows``: the controller calls no part's class, sets no timer and
+    writes no state; it stays about 150 lines."""
+    source = (CORE / "controller.py").read_text()
+    assert len(source.splitlines()) <= 170
+    tree = ast.parse(source)
+    part_classes = {"session", "routine", "experiment"}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            called_on = node.func.value
+            assert not (isinstance(called_on, ast.Attribute) and called_on.attr in part_classes), ast.unparse(node)
+            assert node.func.attr not in ("set", "clear", "clear_all", "become"), ast.unparse(node)
+        if isinstance(node, ast.Assign | ast.AugAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                assert not (isinstance(target, ast.Attribute) and "state" in ast.unparse(target.value)), ast.unparse(
+                    node
+                )
+
+
+def test_the_flows_keep_no_state_and_every_button_action_has_a_handler():
+    import dataclasses
+    from typing import get_args
+
+    from device.config.base import Action
+    from device.core.controller import ACTIONS
+    from device.core.flows import Parts
+
+    assert Parts.__dataclass_params__.frozen  # type: ignore[attr-defined]
+    assert {f.name for f in dataclasses.fields(Parts)} == {"config", "tz", "session", "routine", "experiment", "timers"}
+    assert set(get_args(Action)) <= set(ACTIONS)
+    tree = ast.parse((CORE / "flows.py").read_text())
+    module_names = {t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
+    assert all(name.isupper() or name in ("Effects", "Action") for name in module_names), module_names
+    assert not [n for n in ast.walk(tree) if isinstance(n, ast.Global | ast.Nonlocal)]

@@ -138,3 +138,31 @@ def test_new_trigger_library_is_rediscovered(tmp_path: Path) -> None:
         assert cmps["trigger"]["options"] == ["rain", "ocean"]
     finally:
         pub.stop()
+
+
+def test_a_burst_while_sending_is_one_wake_and_the_stop_sends_the_last_state(tmp_path: Path) -> None:
+    pub, rec = make(tmp_path)
+    gate, held = threading.Event(), threading.Event()
+    send = rec.send
+
+    def slow_send(topic: str, payload: bytes, qos: int, retain: bool) -> None:
+        if topic.endswith("/state") and not gate.is_set():
+            held.set()
+            gate.wait(5)  # a broker that is slow to take the message
+        send(topic, payload, qos, retain)
+
+    pub._send = slow_send
+    try:
+        pub.state(snapshot() | {"triggers": ["rain"]})
+        pub.connected(True)
+        assert held.wait(5)
+        for volume in range(1000):  # the worker goes on changing things meanwhile
+            pub.state(snapshot() | {"triggers": ["rain"], "settings": {"volume": float(volume)}})
+        assert pub._thread is not None and pub._thread._queue.qsize() == 1  # one wake for the whole burst
+        pub.message("hushlight/bedroom/event", {"event": "last"})
+    finally:
+        gate.set()
+        pub.stop()
+    assert rec.states()[-1]["settings"]["volume"] == 999.0  # the newest state, sent before the thread ends
+    assert any(t == "hushlight/bedroom/event" for t, *_ in rec.sent)
+    assert pub._thread is not None and pub._thread.closed

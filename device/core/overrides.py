@@ -32,7 +32,7 @@ KEEP_PAST_NIGHTS = 2  # one-off sleep times older than this many nights are drop
 
 
 def accepted(settings: Settings) -> Effects:
-    """What an accepted change leads to here; the controller has the routine plan again."""
+    """What an accepted change leads to here; the flow (:func:`device.core.flows.override`) has the routine plan again."""
     return [fx.PersistSettings(settings.to_dict())]
 
 

@@ -4,8 +4,9 @@ A small class of its config and time zone; every method works on the
 :class:`RoutineState` and the routine's own timers it is handed, reads the rest
 of the device through :class:`Around` (never writing it), and returns effects.
 Where the routine needs another part (tonight's session to start, the sunset
-to go on after the breathing light) it says so in what it returns and the
-controller asks that part. Its decisions follow the README's "Bedtime routine":
+to go on after the breathing light) it says so in what it returns and a flow
+(:mod:`device.core.flows`) asks that part. Its decisions follow the README's
+"Bedtime routine":
 
 - the wind-down starts the night's session (``started_by="schedule"``) at the
   planned time, or up to ``late_start_minutes`` later (device was off, clock
@@ -57,7 +58,7 @@ class Around:
 
 @dataclass(frozen=True)
 class StartTonight:
-    """The wind-down is due: start tonight's session (the controller does), then the breathing light if asked."""
+    """The wind-down is due: start tonight's session (:mod:`~device.core.flows` does), then the breathing light if asked."""
 
     minutes: int | None
     planned_start: float
@@ -333,7 +334,7 @@ class Routine:
         return None
 
     def good_night(self, st: RoutineState, timers: PartTimers, session: SessionState, fade: float) -> Effects:
-        """Good night: the night sound and the wake sound go too (the controller fades the lamp)."""
+        """Good night: the night sound and the wake sound go too (the good-night flow fades the lamp)."""
         sound_on = (st.allnight or st.wake_sound) and not session.active
         timers.clear("allnight_end")
         st.allnight = False

@@ -4,7 +4,8 @@ A small class of its config and time zone; every method works on the
 :class:`SessionState` (and ``settings.last_trigger``) it is handed and on the
 session's own timers (``sunset``, ``session_fade``, ``session_end``), and
 returns effects. What follows in other parts (the experiment's picks, the
-routine's part of a start or an end) the controller asks of those parts.
+routine's part of a start or an end) the flows of :mod:`device.core.flows`
+ask of those parts.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Functions of (the settings, their config section, the value, now). What
 follows from them in other parts (the routine's easing stops, the plan moves)
-the controller asks of those parts.
+the flows (:mod:`device.core.flows`) ask of those parts.
 """
 
 from __future__ import annotations

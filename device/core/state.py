@@ -5,8 +5,10 @@ Who writes what: ``lamp`` follows the lamp effects the core emits
 (:mod:`device.core.session`); ``routine`` the routine's; ``settings`` the
 settings actions' (volume, length), the routine overrides' and the session's
 (``last_trigger``); ``room`` the room's; ``timers`` hold every deadline, each
-owned by one part (:mod:`device.core.timers`). The controller writes the rest
-(triggers, faults, the hub link, the journal's counts).
+owned by one part (:mod:`device.core.timers`). :mod:`device.core.status`
+writes the rest (triggers, faults, the hub link, the journal's counts); the
+flows (:mod:`device.core.flows`) the last rating, broken triggers, the preview
+a session takes over, and ``shutting_down``.
 """
 
 from __future__ import annotations

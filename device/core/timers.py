@@ -1,9 +1,10 @@
 """The core's deadlines: named times, each set and cleared by exactly one part.
 
 A part gets only its own view (:meth:`Timers.of`), so it cannot move another
-part's deadline: the routine cannot touch the session's sunset, it asks the
-controller to. The worker sleeps until :meth:`Timers.next`; the controller
-hands each due deadline to the part that owns it.
+part's deadline: the routine cannot touch the session's sunset, it asks a
+flow to (:mod:`device.core.flows`). The worker sleeps until :meth:`Timers.next`;
+the controller hands each due deadline to :func:`device.core.flows.timer_due`,
+which gives it to the part that owns it.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The hub's publishing thread: coalesced state, discovery, events and errors.
 
-The worker only hands over the latest snapshot (a reference swap under a lock)
-and returns; this thread publishes it retained (changes closer together than
+The worker only hands over the latest snapshot (a reference swap under a lock,
+and a wake of the :class:`QueueThread` that a burst asks for once) and returns;
+this thread publishes it retained (changes closer together than
 20 ms are coalesced into the latest). The state shows the lamp's target at once;
 while the lamp fades this thread asks the worker for a fresh snapshot at most
 once a second, so the live level (an attribute beside the target) is seen moving
@@ -24,6 +25,7 @@ from device.config.schema import Config
 from device.hub import discovery
 from device.persist import JsonStateFile
 from device.runtime.clock import Clock
+from device.runtime.queue_thread import QueueThread
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +85,7 @@ class Publisher:
         self._send = send
         self._refresh = refresh
         self._record = record
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
         self._snapshot: dict[str, Any] | None = None
         self._sent_state: bytes | None = None
         self._last_state_at = -math.inf
@@ -98,39 +100,43 @@ class Publisher:
         self._last_snapshot: dict[str, Any] | None = None
         self._stop = False
         self.triggers: tuple[str, ...] = ()
-        self._thread = threading.Thread(target=self._run, name="hushlight-hub-publisher", daemon=True)
+        self._thread: QueueThread[None] | None = None
 
     def start(self) -> None:
-        self._thread.start()
+        """The thread: woken by each change (a burst is one wake), by its own deadlines, and at the stop."""
+        self._thread = QueueThread("hushlight-hub-publisher", self._work, wake_after=self._idle, finish=self._final)
 
     def stop(self) -> None:
-        with self._cond:
+        with self._lock:
             self._stop = True
-            self._cond.notify()
-        if self._thread.is_alive() and threading.current_thread() is not self._thread:
-            self._thread.join(2)
+        if self._thread is not None:
+            self._thread.close(timeout=2)
+
+    def _wake(self) -> None:
+        if self._thread is not None:
+            self._thread.wake()
 
     # -- called from other threads: short, never blocking ------------------------------
 
     def state(self, snapshot: dict[str, Any]) -> None:
-        with self._cond:
+        with self._lock:
             self._snapshot = snapshot
             self._snapshot_is_refresh, self._refresh_asked = self._refresh_asked, False
             self.triggers = tuple(snapshot.get("triggers", ()))
             if self._discovered_triggers is not None and self.triggers != self._discovered_triggers:
                 self._due_discovery(0.5)
-            self._cond.notify()
+        self._wake()
 
     def message(self, topic: str, payload: dict[str, Any]) -> None:
         """A non-retained JSON message (event or error); dropped while offline."""
         data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=str).encode()
-        with self._cond:
+        with self._lock:
             if self._connected:
                 self._outbox.append((topic, data))
-                self._cond.notify()
+        self._wake()
 
     def connected(self, up: bool) -> None:
-        with self._cond:
+        with self._lock:
             self._connected = up
             self._refresh_at = None
             if up:
@@ -139,13 +145,13 @@ class Publisher:
                 self._due_discovery(0.0)
             else:
                 self._outbox.clear()
-            self._cond.notify()
+        self._wake()
 
     def ha_online(self) -> None:
         """Home Assistant (re)started: discovery again after a short random delay."""
-        with self._cond:
+        with self._lock:
             self._due_discovery(random.uniform(*HA_ONLINE_DELAY))
-            self._cond.notify()
+        self._wake()
 
     def _due_discovery(self, delay: float) -> None:
         when = time.monotonic() + delay
@@ -154,19 +160,25 @@ class Publisher:
 
     # -- the thread ---------------------------------------------------------------------
 
-    def _run(self) -> None:
+    def _work(self, _none: list[None]) -> None:
+        """Everything that is due now, one piece at a time (the lock is not held while sending)."""
         while True:
-            with self._cond:
-                while not self._stop and (timeout := self._idle_time()) != 0.0:
-                    self._cond.wait(timeout)
-                if self._stop:
-                    final = self._final_work()
-                    break
+            with self._lock:
+                if self._stop or self._idle_time() != 0.0:
+                    return
                 work = self._take_work()
             try:
                 work()
             except Exception:  # a bug here must not end publishing for good
                 log.exception("the hub's publisher failed; it carries on")
+
+    def _idle(self) -> float | None:
+        with self._lock:
+            return None if self._stop else self._idle_time()
+
+    def _final(self) -> None:
+        with self._lock:
+            final = self._final_work()
         for job in final:  # what the worker handed over last (lamp off, session ended), before `offline`
             job()
 
@@ -240,7 +252,7 @@ class Publisher:
             self._send(self.topics.state, data, 1, True)
             self._sent_state = data
         after = refresh_after(snapshot)
-        with self._cond:
+        with self._lock:
             if after is not None and self._connected:
                 self._refresh_at = time.monotonic() + max(FADE_REFRESH_MIN, self._clock.real_seconds(after))
 
