@@ -108,17 +108,10 @@ class Worker:
             except Exception:  # a bug in the core must not take the lamp and button down with it
                 log.exception("the controller failed on %r; event dropped", event)
                 effects = []
-            # The hub sees what was commanded before the settings file's fsync (tens of ms on an SD card):
-            # the lamp and the sound have their orders by then, and the state is the target, not the disk.
-            durable = [e for e in effects if isinstance(e, AFTER_PUBLISH)]
             for effect in effects:
-                if not isinstance(effect, AFTER_PUBLISH):
-                    _log_effect(now, effect)
-                    self._handlers[type(effect)](effect)
-            self._publish_state()
-            for effect in durable:
                 _log_effect(now, effect)
                 self._handlers[type(effect)](effect)
+            self._publish_state()
             if self.heartbeat is not None:
                 self.heartbeat()
             if isinstance(event, ev.Shutdown):
@@ -195,9 +188,6 @@ class Worker:
                 observer(snapshot)
             except Exception:  # a watcher must never stop the device
                 log.exception("state observer %r failed", observer)
-
-
-AFTER_PUBLISH = (fx.PersistSettings, fx.PersistSession)
 
 
 def _log_effect(now: float, effect: fx.Effect) -> None:
