@@ -14,7 +14,7 @@ from device.sim.broker import PID_FILE, free_port, mosquitto_binary, reachable
 from tests.support.broker import Broker
 from tests.support.daemon import DaemonProcess
 from tests.support.hub import Watcher
-from tests.support.procs import alive, cmdline, descendants, gone, wait_for_child
+from tests.support.procs import alive, descendants, gone, wait_for_child, wait_for_child_line
 from tests.support.sim import daemon_command, daemon_env, seed_sound_cache, write_config
 
 QUIET = '[device]\nid = "procs"\n[mqtt]\nenabled = false\n[routine]\nenabled = false\n'
@@ -26,8 +26,8 @@ def test_a_render_child_dies_with_the_daemon(tmp_path: Path, sig: int) -> None:
     config.write_text(QUIET)
     daemon = DaemonProcess(config, tmp_path / "state")  # an empty cache: it renders the built-ins in children
     try:
-        child = wait_for_child(daemon.proc.pid, "device.audio.synth rain")  # the first, seconds of work
-        wav = Path(cmdline(child).split()[-1])
+        child, line = wait_for_child_line(daemon.proc.pid, "device.audio.synth rain")  # seconds of work
+        wav = Path(line.split()[-1])
         daemon.proc.send_signal(sig)
         daemon.proc.wait(30)
     finally:

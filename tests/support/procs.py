@@ -45,11 +45,18 @@ def descendants(pid: int) -> list[int]:
 
 def wait_for_child(pid: int, words: str, timeout: float = 30.0) -> int:
     """A descendant of ``pid`` whose command line holds ``words``."""
+    return wait_for_child_line(pid, words, timeout)[0]
+
+
+def wait_for_child_line(pid: int, words: str, timeout: float = 30.0) -> tuple[int, str]:
+    """A descendant of ``pid`` whose command line holds ``words``, with that command line as read
+    then (a second read can find the child already gone, and its command line empty)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for child in descendants(pid):
-            if words in cmdline(child):
-                return child
+            line = cmdline(child)
+            if words in line:
+                return child, line
         time.sleep(0.05)
     raise AssertionError(f"no child of {pid} running {words!r} within {timeout} s")
 
