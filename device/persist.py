@@ -91,7 +91,12 @@ class JsonStateFile:
         return data
 
     def save(self, data: dict[str, Any]) -> None:
-        write_atomic(self.path, json.dumps(data, indent=2, sort_keys=True, allow_nan=False).encode("utf-8") + b"\n")
+        write_atomic(self.path, self.encode(data))
+
+    @staticmethod
+    def encode(data: dict[str, Any]) -> bytes:
+        """The file's bytes for ``data`` (raises ``ValueError`` for what JSON cannot hold, NaN included)."""
+        return json.dumps(data, indent=2, sort_keys=True, allow_nan=False).encode("utf-8") + b"\n"
 
     def _set_aside(self, reason: str) -> None:
         stamp = time.strftime("%Y%m%dT%H%M%S")

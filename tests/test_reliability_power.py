@@ -1,8 +1,13 @@
 """Power cuts: SIGKILL at 50 random moments (seed 14) while the device writes its files as fast as it can.
 
 After each cut: every JSON state file parses and none was set aside, the journal passes
-``PRAGMA integrity_check``, settings.json holds the old or the new volume (never older than what
-the state had shown, never one not sent), and every rating that was acknowledged is in the journal.
+``PRAGMA integrity_check``, settings.json holds the old or the new volume (never one not sent,
+never older than the file held before), the restarted device shows what the file holds, and every
+rating that was acknowledged is in the journal.
+
+Settings are written off the worker (a command must not wait for the card), so the state may show
+a volume a moment before the file has it: a cut in that moment keeps the one before, and the next
+start shows that one, so the hub is put right at once.
 """
 
 from __future__ import annotations
@@ -88,9 +93,10 @@ def test_fifty_power_cuts_during_busy_activity(tmp_path: Path) -> None:
         )
         allowed = set(sent) | ({on_disk_before} if on_disk_before is not None else set())
         assert volume is None or volume in allowed, (run, volume)  # old or new, never a mix or a stranger
-        shown = [v for v in saved if v in set(sent)]
-        if shown and volume is not None:
-            assert volume >= shown[-1], (run, volume, shown[-1])  # nothing the state had shown is lost
+        if on_disk_before is not None and saved:
+            assert saved[0] == on_disk_before, (run, saved[0], on_disk_before)  # it starts showing what is on disk
+        if volume is not None and on_disk_before is not None:
+            assert volume >= on_disk_before, (run, volume, on_disk_before)  # never older than the file was
         on_disk_before = volume
         ratings = len(acknowledged)
     assert ratings > CUTS, "the runs were busy: ratings were acknowledged"

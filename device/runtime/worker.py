@@ -24,6 +24,7 @@ from device.hub.base import Hub
 from device.journal.base import Journal
 from device.persist import JsonStateFile
 from device.runtime.clock import Clock
+from device.runtime.state_writer import StateWriter
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,8 @@ class Worker:
         self._queue: queue.Queue[ev.Event | _CarryOut] = queue.Queue()
         self._failed: set[str] = set()
         self.stopped = threading.Event()
+        # The files are written on a thread of their own: a command must not wait for the card's fsync.
+        self.state_writer = StateWriter(self.post) if settings_file or session_file else None
         self._handlers: dict[type, Callable[[Any], None]] = {
             fx.LampFade: lambda e: self._call("lamp", self.adapters.lamp.fade_to, e.level, e.duration, e.curve),
             fx.LampBlink: lambda e: self._call("lamp", self.adapters.lamp.blink, e.times),
@@ -116,6 +119,8 @@ class Worker:
                 self.heartbeat()
             if isinstance(event, ev.Shutdown):
                 break
+        if self.state_writer is not None:
+            self.state_writer.close()  # what was changed last is on disk before the worker says it stopped
         self.stopped.set()
 
     def _next_event(self) -> ev.Event | _CarryOut | None:
@@ -169,12 +174,14 @@ class Worker:
         self._call("hub", self.adapters.hub.reject, effect.action, effect.reason)
 
     def _save_settings(self, settings: dict[str, Any]) -> None:
-        if self.settings_file is not None:
-            self.settings_file.save(settings)
+        self._save(self.settings_file, settings)
 
     def _save_session(self, session: dict[str, Any]) -> None:
-        if self.session_file is not None:
-            self.session_file.save(session)
+        self._save(self.session_file, session)
+
+    def _save(self, file: JsonStateFile | None, data: dict[str, Any]) -> None:
+        if file is not None and self.state_writer is not None:
+            self.state_writer.save(file.path, file.encode(data))  # encoded here: a bad value fails on this thread
 
     def _publish_state(self) -> None:
         try:
