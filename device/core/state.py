@@ -41,7 +41,12 @@ class Settings:
     sunrise_minutes: int = -1  # the sunrise's length; -1 = [routine] sunrise_minutes
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # Not dataclasses.asdict: it deep-copies field by field, the largest cost of a hub command's
+        # state; the containers here hold only strings, so copying each container is a full copy.
+        return {
+            name: dict(value) if isinstance(value, dict) else list(value) if isinstance(value, list) else value
+            for name, value in vars(self).items()
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], defaults: Settings) -> tuple[Settings, list[str]]:
