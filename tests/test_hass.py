@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from device.config.schema import Config
-from device.hub import discovery
+from device.hub import entities
 from tests.support import hass
 from tests.support.broker import Broker, start_broker
 from tests.support.hub import Device, Watcher, device_config, running_device
@@ -68,9 +68,9 @@ class Home:
             self._stack = None
             self.device = None
 
-    def expected(self) -> list[discovery.Entity]:
+    def expected(self) -> list[entities.Entity]:
         assert self.device is not None
-        return discovery.entities(self.device.config, tuple(self.device.controller.state.triggers))
+        return entities.entities(self.device.config, tuple(self.device.controller.state.triggers))
 
     def view(self) -> dict[str, Any]:
         """HA's view of its MQTT entities right now: ``registry`` (entity ids) and ``states``."""

@@ -20,9 +20,10 @@ from device.config.load import parse_config
 from device.config.schema import ButtonConfig, ButtonsConfig, Config, DeviceConfig, MqttConfig, SensorsConfig
 from device.core.room import REASONS
 from device.errors import ConfigError
-from device.hub import discovery
+from device.hub import discovery, entities
 from device.hub.commands import PARSERS
-from device.hub.discovery import Published, Topics, plan
+from device.hub.discovery import Published, plan
+from device.hub.topics import Topics
 
 # Options every MQTT entity accepts (the "MQTT entity" common options).
 COMMON = {
@@ -185,7 +186,7 @@ def test_per_component_payloads_match_home_assistants_table() -> None:
     config = full_config(discovery="component")
     t = Topics.from_config(config)
     messages = device_messages(config)
-    assert len(messages) == len(discovery.entities(config, ("rain", "tapping")))
+    assert len(messages) == len(entities.entities(config, ("rain", "tapping")))
     for topic, payload in messages.items():
         prefix, platform, node, key, last = topic.split("/")
         assert (prefix, node, last) == ("homeassistant", "hushlight_bedroom", "config")
@@ -305,7 +306,7 @@ def test_wildcards_and_stray_slashes_are_refused_in_the_base_topic(bad: str) -> 
 
 
 def test_not_ready_reasons_are_the_cores() -> None:
-    assert set(discovery.NOT_READY) == set(REASONS)
+    assert set(entities.NOT_READY) == set(REASONS)
 
 
 def test_every_command_topic_in_discovery_has_a_parser() -> None:

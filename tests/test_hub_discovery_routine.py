@@ -9,7 +9,7 @@ from device.config.load import parse_config
 from device.config.schema import WEEKDAYS
 from device.core import events as ev
 from device.hub.commands import parse
-from device.hub.discovery import DATES_PATTERN, TEXT_MAX, TIME_PATTERN
+from device.hub.entities import DATES_PATTERN, TEXT_MAX, TIME_PATTERN
 from tests.test_hub_commands import LIMITS, TRIGGERS
 from tests.test_hub_discovery import device_messages, full_config, live_state, render, templates
 

@@ -9,6 +9,7 @@ left the device. Set HUSHLIGHT_SCREENSHOTS=<folder> to keep a PNG of each screen
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 import math
@@ -70,6 +71,7 @@ def page(tmp_path_factory: pytest.TempPathFactory, sound_cache: Path) -> Iterato
     folder = tmp_path_factory.mktemp("web-browser")
     state_dir = folder / "state"
     seed_sound_cache(sound_cache, state_dir)
+    seed_unrated_night(state_dir)
     web_port = free_port()
     (folder / "mosquitto").mkdir()
     with start_broker(folder / "mosquitto") as broker:
@@ -84,6 +86,23 @@ def page(tmp_path_factory: pytest.TempPathFactory, sound_cache: Path) -> Iterato
         finally:
             watcher.close()
             assert stop(process) == 0
+
+
+OLDER_NIGHT = "2026-11-20"  # a Friday four nights before START, with a session and no rating
+
+
+def seed_unrated_night(state_dir: Path) -> None:
+    from device.journal.store import JOURNAL_FILE
+    from device.journal.writer import SqliteJournal
+
+    start = dt.datetime(2026, 11, 20, 22, 30, tzinfo=dt.UTC).timestamp()
+    journal = SqliteJournal(state_dir / JOURNAL_FILE)
+    journal.record("session_start", {"night": OLDER_NIGHT, "trigger": "rain", "source": "routine", "start": start,
+                                     "planned": 1800})  # fmt: skip
+    journal.record("session_end", {"night": OLDER_NIGHT, "trigger": "rain", "reason": "time_limit",
+                                   "end": start + 1800, "actual": 1800})  # fmt: skip
+    assert journal.flush()
+    journal.close()
 
 
 def hub_state(page: Page, test: Any, after: int = 0) -> dict[str, Any]:
@@ -162,6 +181,25 @@ def test_rating_a_night_reaches_the_journal(page: Page) -> None:
     )
     assert export.startswith("night,rating") and ",good," in export
     page.screen("journal")
+
+
+def test_an_older_unrated_night_is_rated_from_the_journal(page: Page) -> None:
+    page.screen("journal")
+    button = f"#nights button[data-night='{OLDER_NIGHT}'][data-rating='bad']"
+    page.until(f'document.querySelector("{button}") !== null')
+    mark = page.watcher.mark()
+    page.find(button).click()
+    rated = page.watcher.wait_for("event", lambda m: m.json().get("event") == "rated", 15, mark).json()
+    assert rated["night"] == OLDER_NIGHT and rated["rating"] == "bad" and rated["source"] == "web"
+    page.until(
+        "[...document.querySelectorAll('#nights tr')].some(tr => tr.cells[0].textContent === arguments[0]"
+        " && tr.cells[3].textContent === 'bad')",
+        OLDER_NIGHT,
+    )
+    export = page.driver.execute_script(
+        "return fetch('/api/journal.csv', {credentials: 'same-origin'}).then(r => r.text());"
+    )
+    assert f"{OLDER_NIGHT},bad," in export
 
 
 def _wav(path: Path, seconds: float = 1.5) -> Path:

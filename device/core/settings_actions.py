@@ -18,6 +18,7 @@ from device.core.state import Settings
 
 Effects = list[fx.Effect]
 
+RATE_BACK_NIGHTS = 30  # how many nights before the last one can still be rated (the page's journal)
 VOLUME_STEP = 5.0  # % a press of volume up / down
 
 
@@ -55,14 +56,43 @@ def rate(
 
     The blink and the `rated` event wait for the journal's commit (``then``): the user is told a
     rating was taken only once it is on the card.
+
+    A rating is ``"good"`` / ``"bad"`` for the night the morning is after, or
+    ``{"rating": …, "night": "YYYY-MM-DD"}`` for one of the :data:`RATE_BACK_NIGHTS` nights before
+    (the page's journal, for a morning that went unrated). Only tonight's rating blinks the lamp:
+    an older one is rated at a screen that shows it was taken.
     """
+    current = rated_night(now, tz, routine, last_start)
+    night_value: object = None
+    if isinstance(value, dict):
+        night_value, value = value.get("night"), value.get("rating")
     rating = str(value)
     if rating not in ("good", "bad"):
-        return "", [fx.RejectCommand("rate", f"rating must be 'good' or 'bad', not {rating!r}")]
-    night = rated_night(now, tz, routine, last_start).isoformat()
-    acknowledge = (
-        fx.LampBlink(1 if rating == "good" else 2),
-        fx.PublishEvent("rated", {"night": night, "rating": rating, "source": source}),
-    )
+        return "", [fx.RejectCommand("rate", f"rating must be 'good' or 'bad', not {rating[:32]!r}")]
+    night_date = current
+    if night_value is not None:
+        asked = _iso_date(str(night_value))
+        if asked is None:
+            return "", [
+                fx.RejectCommand("rate", f"night must be a date like 2026-11-24, not {str(night_value)[:32]!r}")
+            ]
+        night_date = asked
+        oldest = current - dt.timedelta(days=RATE_BACK_NIGHTS)
+        if not oldest <= night_date <= current:
+            reason = f"only the nights from {oldest.isoformat()} to {current.isoformat()} can be rated"
+            return "", [fx.RejectCommand("rate", reason)]
+    night = night_date.isoformat()
+    event = fx.PublishEvent("rated", {"night": night, "rating": rating, "source": source})
+    acknowledge = (fx.LampBlink(1 if rating == "good" else 2), event) if night_date == current else (event,)
     record = {"night": night, "rating": rating, "source": source, "at": now}
     return rating, [fx.JournalRecord("rating", record, then=acknowledge)]
+
+
+def _iso_date(text: str) -> dt.date | None:
+    """A ``YYYY-MM-DD`` date, or None (``fromisoformat`` alone would also take ``20261124``)."""
+    if len(text) != 10:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None

@@ -28,8 +28,8 @@ from device.config.schema import Config, MqttConfig
 from device.core import events as ev
 from device.errors import HushlightError
 from device.hub import commands
-from device.hub.discovery import Topics
 from device.hub.publisher import Publisher
+from device.hub.topics import Topics
 from device.persist import JsonStateFile
 from device.runtime.clock import Clock
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from device.config.schema import Config
 from device.hub import discovery
+from device.hub.topics import Topics
 from device.persist import JsonStateFile
 from device.runtime.clock import Clock
 from device.runtime.queue_thread import QueueThread
@@ -80,7 +81,7 @@ class Publisher:
         self, config: Config, clock: Clock, send: Send, refresh: Callable[[], None], record: JsonStateFile
     ) -> None:
         self.config = config
-        self.topics = discovery.Topics.from_config(config)
+        self.topics = Topics.from_config(config)
         self._clock = clock
         self._send = send
         self._refresh = refresh

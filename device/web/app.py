@@ -42,7 +42,15 @@ STATIC_FILES = {
 MAX_JSON = 16 * 1024
 MAX_STREAMS = 6
 # Commands only the page sends (the rest are the hub's own command topics).
-WEB_COMMANDS = {"preview/set", "preview_stop/set", "pin/set", "never/set", "ends_before/set", "sunrise_minutes/set"}
+WEB_COMMANDS = {
+    "preview/set",
+    "preview_stop/set",
+    "pin/set",
+    "never/set",
+    "ends_before/set",
+    "sunrise_minutes/set",
+    "rate_night/set",
+}
 MINUTES = {"ends_before": (0, 24 * 60), "sunrise_minutes": (1, 120)}  # as the config's ranges
 HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'",
@@ -305,6 +313,13 @@ class WebApp:
             if not minutes.is_integer():
                 raise commands.Rejected(f"{action.replace('_', ' ')} must be whole minutes, not {minutes:g}")
             return ev.Command(action, int(minutes))
+        if action == "rate_night":  # a night the morning went by unrated; the core checks the date's range
+            value = commands.load_json(text)
+            if not isinstance(value, dict) or not isinstance(value.get("night"), str):
+                raise commands.Rejected('rate_night takes {"night": "2026-11-24", "rating": "good" or "bad"}')
+            if value.get("rating") not in ("good", "bad"):
+                raise commands.Rejected("rating must be good or bad")
+            return ev.Command("rate", {"night": value["night"][:10], "rating": value["rating"]})
         if action == "never":
             value = commands.load_json(text)
             if not isinstance(value, dict) or not isinstance(value.get("never"), bool):

@@ -14,6 +14,7 @@ from device import __version__
 from device.audio import synth
 from device.config.schema import WEEKDAYS, Config
 from device.core.schedule import rated_night
+from device.core.settings_actions import RATE_BACK_NIGHTS
 from device.journal.nights import Night, group_nights, last_weeks
 from device.journal.store import JOURNAL_FILE, JournalError, read_journal
 from device.journal.summary import summarize
@@ -118,6 +119,7 @@ def journal(config: Config, state_dir: Path, tz: dt.tzinfo, now: float, last_sta
     from device.cli.journal import night_dict
 
     nights, problem = _nights(config, state_dir)
+    rating_night = rated_night(now, tz, config.routine, last_start)
     summary = summarize(last_weeks(nights, SUMMARY_WEEKS), SUMMARY_WEEKS, tz, config)
     drawn = last_weeks(nights, CHART_WEEKS)
     bedtimes, temperatures = [], []
@@ -132,7 +134,8 @@ def journal(config: Config, state_dir: Path, tz: dt.tzinfo, now: float, last_sta
             temperatures.append({"night": night.night, "c": main.temperature_c})
     return {
         "problem": problem,
-        "rating_night": rated_night(now, tz, config.routine, last_start).isoformat(),  # as the core decides it
+        "rating_night": rating_night.isoformat(),  # as the core decides it
+        "rate_from": (rating_night - dt.timedelta(days=RATE_BACK_NIGHTS)).isoformat(),  # older ones: refused
         "nights": [night_dict(n, tz) for n in reversed(nights[-JOURNAL_NIGHTS:])],
         "summary": summary.to_dict(),
         "charts": {

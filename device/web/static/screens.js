@@ -250,11 +250,12 @@ async function loadJournal() {
     ...data.nights.map((n) => {
       const row = document.createElement("tr");
       const main = n.sessions[0] || {};
-      [n.night, n.trigger || "–", main.actual_min != null ? `${main.actual_min} min` : "–", n.rating || "not rated"].forEach((text) => {
+      [n.night, n.trigger || "–", main.actual_min != null ? `${main.actual_min} min` : "–"].forEach((text) => {
         const cell = document.createElement("td");
         cell.textContent = text;
         row.append(cell);
       });
+      row.append(ratingCell(n, data));
       return row;
     })
   );
@@ -266,14 +267,44 @@ async function loadJournal() {
   drawPoints("chart-temperatures", "Room temperature at session start", temperatures, charts.comfort[0], charts.comfort[1], (v) => `${v.toFixed(0)}°`, charts.comfort);
 }
 
+// A night the morning went by unrated (within the nights the device still takes) gets its own buttons.
+function ratingCell(n, data) {
+  const cell = document.createElement("td");
+  const rateable = !n.rating && n.night >= data.rate_from && n.night <= data.rating_night;
+  if (!rateable) {
+    cell.textContent = n.rating || "not rated";
+    return cell;
+  }
+  for (const [rating, label] of [["good", "Good"], ["bad", "Bad"]]) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = label;
+    button.dataset.night = n.night;
+    button.dataset.rating = rating;
+    button.setAttribute("aria-label", `Rate the night of ${n.night} ${rating}`);
+    button.addEventListener("click", () => rateNight(n.night, rating));
+    cell.append(button);
+  }
+  return cell;
+}
+
+async function rateNight(night, rating) {
+  await send("rate_night/set", { night, rating });
+  await lookAgain(() => [...document.querySelectorAll("#nights button")].every((b) => b.dataset.night !== night));
+}
+
 async function rate(rating) {
   await send("rate/set", rating);
   $("rate-card").hidden = true;
-  // The journal writes in batches of a couple of seconds: look again a few times, then stop.
+  await lookAgain(() => $("rate-card").hidden);
+}
+
+// The rating is on the card before it is acknowledged, a moment later: look again a few times, then stop.
+async function lookAgain(done) {
   for (let i = 0; i < 5; i++) {
-    await new Promise((done) => setTimeout(done, 1500));
+    await new Promise((wait) => setTimeout(wait, 800));
     await loadJournal();
-    if ($("rate-card").hidden) break;
+    if (done()) break;
   }
 }
 $("rate-good").addEventListener("click", () => rate("good"));
