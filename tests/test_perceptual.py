@@ -72,6 +72,10 @@ def test_inverse_ease(curve):
 
     for y in (0.0, 0.01, 0.3, 0.5, 0.77, 1.0):
         assert ease(curve, inverse_ease(curve, y)) == pytest.approx(y, abs=1e-9)
+    fractions = [inverse_ease(curve, i / 1000) for i in range(1001)]
+    assert fractions[0] == 0.0 and fractions[-1] == pytest.approx(1.0, abs=1e-12)
+    assert all(a < b for a, b in itertools.pairwise(fractions))  # monotone: steps stay in order
+    assert all(ease(curve, x) == pytest.approx(i / 1000, abs=1e-9) for i, x in enumerate(fractions))
 
 
 @pytest.mark.parametrize("curve", ["linear", "ease", "sunset"])
@@ -81,7 +85,9 @@ def test_plan_follows_the_cores_path_and_ends_exactly(curve):
     assert steps[-1].at == 2700 and steps[-1].level == 0 and steps[-1].duty == 0.0
     times = [s.at for s in steps]
     assert times == sorted(times)
-    for step in steps[:-1]:
+    assert steps[0].at == 0  # the first rung at once: the command shows without waiting for the path
+    assert abs(steps[0].level - 35) <= 1.0 + 1e-9  # and it is one invisible step
+    for step in steps[1:-1]:
         core = fade_level(35, 0, 0, 2700, step.at, curve)
         assert step.level == pytest.approx(core, abs=1e-6)  # written when the core's path gets there
 
