@@ -109,11 +109,8 @@ class Step:
     level: float
 
 
-def duty_ladder(
-    dmap: DutyMap, start: float, end: float, max_step: float = MAX_STEP_L, limit: int | None = None
-) -> list[float]:
-    """The duties from ``start`` (exclusive) to ``end`` (inclusive), each at most ``max_step`` L* from the last
-    (only the first ``limit`` of them when given).
+def duty_ladder(dmap: DutyMap, start: float, end: float, max_step: float = MAX_STEP_L) -> list[float]:
+    """The duties from ``start`` (exclusive) to ``end`` (inclusive), each at most ``max_step`` L* from the last.
 
     Greedy: every step is the largest the limit allows, so a fade wakes the
     CPU as rarely as an invisible fade can. Where one quantum is already more
@@ -139,8 +136,6 @@ def duty_ladder(
             nxt = max(nxt, end)
         out.append(nxt)
         current = nxt
-        if limit is not None and len(out) >= limit:
-            break
     return out
 
 
@@ -149,12 +144,10 @@ def inverse_ease(curve: str, progress: float) -> float:
     progress = min(1.0, max(0.0, progress))
     if curve == "sunset":
         return 1 - math.sqrt(1 - progress)
-    if curve != "ease":
+    if curve != "ease" or progress in (0.0, 1.0):
         return progress
     # Smoothstep's inverse in closed form: a bisection here was most of the time a button press
     # took to reach the lamp (48 steps for each of a fade's ~60 duty steps, 2 ms on a fast machine).
-    if progress in (0.0, 1.0):
-        return progress
     return min(1.0, max(0.0, 0.5 - math.sin(math.asin(1.0 - 2.0 * progress) / 3.0)))
 
 
@@ -167,7 +160,6 @@ def plan_fade(
     curve: str = "linear",
     max_step: float = MAX_STEP_L,
     min_interval: float = MIN_STEP_INTERVAL,
-    first_only: bool = False,
 ) -> list[Step]:
     """The steps of a fade from what the lamp shows now to perceived ``target`` over ``duration`` s.
 
@@ -175,15 +167,10 @@ def plan_fade(
     from ``start_level`` to ``target`` along ``curve``); each duty of the ladder
     is written when the path reaches the level it shows, and the last step is
     exactly the target at exactly ``duration``. Steps closer together than
-    ``min_interval`` are merged (only very fast fades have them). The first step
-    is at 0: a command shows at once (a button press answered only when the path
-    reaches the first rung would wait up to a tenth of a second on an eased fade),
-    and one rung is at most ``max_step``, too small to see as a jump. ``first_only``
-    gives that first step alone, without planning the rest (what a lamp writes
-    before it plans the whole fade).
+    ``min_interval`` are merged (only very fast fades have them).
     """
     end = dmap.shown(target)
-    ladder = duty_ladder(dmap, start_duty, end, max_step, 1 if first_only else None)
+    ladder = duty_ladder(dmap, start_duty, end, max_step)
     if not ladder:
         return [Step(max(0.0, duration), end, target)] if start_level != target else []
     if duration <= 0:
@@ -191,11 +178,11 @@ def plan_fade(
     span = target - start_level
     steps: list[Step] = []
     last_at = -min_interval
-    for duty in ladder:
-        final = duty == end
+    for i, duty in enumerate(ladder):
+        final = i == len(ladder) - 1
         level = target if final else dmap.level(duty)
         at = duration if final else duration * inverse_ease(curve, (level - start_level) / span if span else 1.0)
-        at = max(at, last_at) if steps else (0.0 if not final else at)
+        at = max(at, last_at if steps else 0.0)
         if final or at - last_at >= min_interval:
             steps.append(Step(at, duty, level))
             last_at = at

@@ -82,19 +82,11 @@ class FadingLamp:
                 return
             self._halt()
             self._motion = Motion(level, self._clock.now() + duration, curve, started=self._clock.now())
-            if duration <= 0:
-                steps = self._plan(level, duration, curve)
-                self._run(lambda stop: self._play(steps, stop), self._stop)  # nothing to wait for: now, here
+            steps = self._plan(level, duration, curve)
+            if all(step.at <= 0 for step in steps):
+                self._play(steps, self._stop)  # nothing to wait for: write it now, on the caller's thread
                 return
-            # The first step is written at once on the caller's thread (a button press shows without
-            # waiting for a plan or a thread); the fade thread plans the whole fade from where the lamp
-            # was and plays the rest, so the path is the same as if it had written that step itself.
-            with self._lock:
-                duty, shown = self._duty, self._level
-            first = plan_fade(self.map, duty, shown, level, duration, curve, first_only=True)
-            if first and first[0].at <= 0:
-                self._run(lambda stop: self._play(first, stop), self._stop)  # a failure is reported as there
-            self._spawn(lambda stop: self._play_planned(duty, shown, level, duration, curve, stop))
+            self._spawn(lambda stop: self._play(steps, stop))
 
     def blink(self, times: int) -> None:
         """Blink ``times`` (a swing of :data:`BLINK_SWING`), then carry on with what the lamp was doing."""
@@ -205,12 +197,6 @@ class FadingLamp:
                 continue  # the next step is due already: this one would never be seen
             self._show(step.duty, step.level)
         return False
-
-    def _play_planned(
-        self, duty: float, shown: float, target: float, duration: float, curve: str, stop: threading.Event
-    ) -> bool:
-        steps = plan_fade(self.map, duty, shown, target, duration, curve)
-        return self._play([step for step in steps if step.at > 0], stop)  # the step at 0 is written
 
     def _fade(self, stop: threading.Event, target: float, duration: float, curve: str) -> bool:
         return self._play(self._plan(target, duration, curve), stop)
