@@ -1,4 +1,4 @@
-"""Settings and session files are written off the worker: the hub sees a command at once, the card
+"""settings.json is written off the worker: the hub sees a command at once, the card
 gets the newest content, a failing card is reported once and its recovery too, and a stop writes
 what is pending."""
 

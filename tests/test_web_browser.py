@@ -55,6 +55,7 @@ class Page:
     def screen(self, name: str, shot: str = "") -> None:
         self.driver.get(f"{self.url}#{name}")
         self.until(f"!document.getElementById('{name}').hidden")
+        self.driver.execute_script("window.scrollTo(0, 0)")  # a click lower down on the last screen scrolled it
         self.until("document.getElementById('session-line').textContent !== '–'")  # the first state arrived
         folder = os.environ.get("HUSHLIGHT_SCREENSHOTS")
         if folder:

@@ -1,4 +1,4 @@
-"""The run-time state files (settings.json, session.json) written off the worker.
+"""The run-time settings (settings.json) written off the worker.
 
 A write is an fsync of the file and of its folder: 5-50 ms on an SD card, longer
 when the card is busy. The worker must not wait for it, or every command (a
@@ -9,7 +9,8 @@ writes the newest bytes of each file, so a burst of changes costs one write.
 
 What a power cut can lose is the change made in the last write's time: the file
 holds the old or the new content, never a mix, and the restarted device shows
-what the file holds.
+what the file holds. session.json is not written here: it changes twice a night,
+and a session must be on the card before the state says it runs, to be resumed.
 """
 
 from __future__ import annotations

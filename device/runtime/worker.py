@@ -73,8 +73,8 @@ class Worker:
         self._queue: queue.Queue[ev.Event | _CarryOut] = queue.Queue()
         self._failed: set[str] = set()
         self.stopped = threading.Event()
-        # The files are written on a thread of their own: a command must not wait for the card's fsync.
-        self.state_writer = StateWriter(self.post) if settings_file or session_file else None
+        # settings.json is written on a thread of its own: a command must not wait for the card's fsync.
+        self.state_writer = StateWriter(self.post) if settings_file else None
         self._handlers: dict[type, Callable[[Any], None]] = {
             fx.LampFade: lambda e: self._call("lamp", self.adapters.lamp.fade_to, e.level, e.duration, e.curve),
             fx.LampBlink: lambda e: self._call("lamp", self.adapters.lamp.blink, e.times),
@@ -177,7 +177,10 @@ class Worker:
         self._save(self.settings_file, settings)
 
     def _save_session(self, session: dict[str, Any]) -> None:
-        self._save(self.session_file, session)
+        # Written here, before the state says the session runs: two writes a night, and what a power
+        # cut a moment after a session's start needs to resume it.
+        if self.session_file is not None:
+            self.session_file.save(session)
 
     def _save(self, file: JsonStateFile | None, data: dict[str, Any]) -> None:
         if file is not None and self.state_writer is not None:
