@@ -52,8 +52,9 @@ def main(argv: list[str]) -> int:
         figures.extend(results)
         print(f"  ({time.monotonic() - started:.1f} s)")
     if only:
-        # A partial run (`python -m bench bench_hub`) replaces that module's figures and keeps the rest.
-        kept = [f for f in _previous_figures() if f.get("module") not in only]
+        # A partial run (`python -m bench bench_hub`) replaces that module's figures and keeps the rest
+        # (figures that name no module are from before modules were recorded: they cannot be kept apart).
+        kept = [f for f in _previous_figures() if f.get("module") and f.get("module") not in only]
         figures = kept + figures
     report = {
         "machine": {
