@@ -174,17 +174,14 @@ class Worker:
         self._call("hub", self.adapters.hub.reject, effect.action, effect.reason)
 
     def _save_settings(self, settings: dict[str, Any]) -> None:
-        self._save(self.settings_file, settings)
+        if self.settings_file is not None and self.state_writer is not None:  # encoded here: a bad value fails here
+            self.state_writer.save(self.settings_file.path, self.settings_file.encode(settings))
 
     def _save_session(self, session: dict[str, Any]) -> None:
         # Written here, before the state says the session runs: two writes a night, and what a power
         # cut a moment after a session's start needs to resume it.
         if self.session_file is not None:
             self.session_file.save(session)
-
-    def _save(self, file: JsonStateFile | None, data: dict[str, Any]) -> None:
-        if file is not None and self.state_writer is not None:
-            self.state_writer.save(file.path, file.encode(data))  # encoded here: a bad value fails on this thread
 
     def _publish_state(self) -> None:
         try:

@@ -319,7 +319,7 @@ class WebApp:
                 raise commands.Rejected('rate_night takes {"night": "2026-11-24", "rating": "good" or "bad"}')
             if value.get("rating") not in ("good", "bad"):
                 raise commands.Rejected("rating must be good or bad")
-            return ev.Command("rate", {"night": value["night"][:10], "rating": value["rating"]})
+            return ev.Command("rate", {"night": value["night"], "rating": value["rating"]})
         if action == "never":
             value = commands.load_json(text)
             if not isinstance(value, dict) or not isinstance(value.get("never"), bool):
