@@ -33,6 +33,7 @@ from device.hub.base import Hub
 from device.persist import JsonStateFile
 from device.runtime import wiring
 from device.runtime.clock import Clock, RealClock, ScaledClock
+from device.runtime.main_thread import run_until_done
 from device.runtime.worker import Adapters, Worker
 from device.web import start_page
 from device.web.live import TeeHub, WebLink
@@ -264,16 +265,14 @@ class Daemon:
         for name in (early_signals or [])[:1]:
             log.info("%s received during start-up: shutting down", name)
             self.worker.post(ev.Shutdown(name))
-        thread = threading.Thread(target=self.worker.run, name="hushlight-worker", daemon=True)
         if self.sim_clock is not None:
             self.sim_clock.release()
         mode = f"simulation at {self.options.speed:g}x" if self.options.simulate else "hardware"
         log.info("hushlight ready (%s, device %s, state in %s)", mode, self.config.device.id, self.options.state_dir)
         # The config, the lamp, the player, the hub and the inputs are up; the worker's pings come after this.
         self.notifier.send(f"READY=1\nSTATUS=running ({mode})")
-        thread.start()
         try:
-            thread.join()  # interrupted by signals on POSIX: the handlers run, then the join goes on
+            run_until_done(self.worker.run, "hushlight-worker")
         finally:
             self._stop()
             for sig, handler in previous.items():
