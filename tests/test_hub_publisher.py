@@ -166,3 +166,99 @@ def test_a_burst_while_sending_is_one_wake_and_the_stop_sends_the_last_state(tmp
     assert rec.states()[-1]["settings"]["volume"] == 999.0  # the newest state, sent before the thread ends
     assert any(t == "hushlight/bedroom/event" for t, *_ in rec.sent)
     assert pub._thread is not None and pub._thread.closed
+
+
+class ThreadRecorder(Recorder):
+    """Also notes which thread sent each state."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.threads: list[str] = []
+
+    def send(self, topic: str, payload: bytes, qos: int, retain: bool) -> None:
+        if topic.endswith("/state"):
+            self.threads.append(threading.current_thread().name)
+        super().send(topic, payload, qos, retain)
+
+
+def make_threaded(tmp_path: Path) -> tuple[Publisher, ThreadRecorder]:
+    rec = ThreadRecorder()
+    config = Config(device=DeviceConfig(id="bedroom"))
+    pub = Publisher(config, RealClock(), rec.send, rec.refresh, JsonStateFile(tmp_path / "d.json"))
+    pub.start()
+    return pub, rec
+
+
+def connected_and_discovered(pub: Publisher, rec: Recorder) -> None:
+    pub.state(snapshot() | {"triggers": ["rain"]})
+    pub.connected(True)
+    wait_until(lambda: len(rec.states()) == 1)
+    time.sleep(0.05)  # past the 20 ms since that state
+
+
+def test_a_commands_state_goes_out_on_the_callers_thread_when_nothing_waits(tmp_path: Path) -> None:
+    pub, rec = make_threaded(tmp_path)
+    try:
+        connected_and_discovered(pub, rec)
+        pub.state(snapshot() | {"triggers": ["rain"], "settings": {"volume": 7.0}})
+        assert rec.states()[-1]["settings"]["volume"] == 7.0  # sent before state() returned
+        assert rec.threads[-1] == threading.current_thread().name
+        pub.state(snapshot() | {"triggers": ["rain"], "settings": {"volume": 8.0}})  # within 20 ms: the thread's
+        wait_until(lambda: rec.states()[-1]["settings"]["volume"] == 8.0)
+        assert rec.threads[-1] == "hushlight-hub-publisher"
+    finally:
+        pub.stop()
+
+
+def test_an_event_waiting_to_go_out_keeps_its_place_before_the_state(tmp_path: Path) -> None:
+    pub, rec = make_threaded(tmp_path)
+    gate = threading.Event()
+    send = rec.send
+
+    def slow_events(topic: str, payload: bytes, qos: int, retain: bool) -> None:
+        if topic.endswith("/event"):
+            gate.wait(5)
+        send(topic, payload, qos, retain)
+
+    pub._send = slow_events
+    try:
+        connected_and_discovered(pub, rec)
+        pub.message("hushlight/bedroom/event", {"event": "first"})
+        pub.message("hushlight/bedroom/event", {"event": "second"})
+        time.sleep(0.05)  # the thread is sending the first; the second waits in the outbox
+        pub.state(snapshot() | {"triggers": ["rain"], "settings": {"volume": 9.0}})
+        assert rec.states()[-1]["settings"]["volume"] != 9.0  # not past the events
+        gate.set()
+        wait_until(lambda: rec.states()[-1]["settings"]["volume"] == 9.0)
+        topics = [t.rsplit("/", 1)[1] for t, *_ in rec.sent]
+        assert topics[-3:] == ["event", "event", "state"]
+    finally:
+        gate.set()
+        pub.stop()
+
+
+def test_states_from_the_worker_and_the_thread_reach_the_broker_in_order(tmp_path: Path) -> None:
+    pub, rec = make_threaded(tmp_path)
+    try:
+        connected_and_discovered(pub, rec)
+        for volume in range(300):
+            pub.state(snapshot() | {"triggers": ["rain"], "settings": {"volume": float(volume)}})
+            time.sleep(0.001 * (volume % 30))  # now inside the rate limit, now past it
+        wait_until(lambda: rec.states()[-1]["settings"]["volume"] == 299.0)
+        sent = [state["settings"]["volume"] for state in rec.states()[1:]]
+        assert sent == sorted(sent)  # never an older state after a newer one
+        assert {"hushlight-hub-publisher", threading.current_thread().name} <= set(rec.threads)
+    finally:
+        pub.stop()
+
+
+def test_a_number_that_is_not_finite_is_published_as_null_not_as_invalid_json(tmp_path: Path) -> None:
+    pub, rec = make_threaded(tmp_path)
+    try:
+        connected_and_discovered(pub, rec)
+        pub.state(snapshot() | {"triggers": ["rain"], "room": {"lux": float("nan")}})
+        wait_until(lambda: "lux" in rec.states()[-1].get("room", {}))
+        raw = next(p for t, p, *_ in reversed(rec.sent) if t.endswith("/state"))
+        assert b'"lux":null' in raw
+    finally:
+        pub.stop()

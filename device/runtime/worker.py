@@ -72,6 +72,7 @@ class Worker:
         self.observers: list[Callable[[dict[str, Any]], None]] = list(observers or [])
         self._queue: queue.Queue[ev.Event | _CarryOut] = queue.Queue()
         self._failed: set[str] = set()
+        self._core_touched = False  # an effect changed the core's state (an adapter failed or recovered)
         self.stopped = threading.Event()
         # settings.json is written on a thread of its own: a command must not wait for the card's fsync.
         self.state_writer = StateWriter(self.post) if settings_file else None
@@ -111,10 +112,15 @@ class Worker:
             except Exception:  # a bug in the core must not take the lamp and button down with it
                 log.exception("the controller failed on %r; event dropped", event)
                 effects = []
+            state_first = _answers_a_remote_asker(event, effects)
+            if state_first:
+                self._publish_state()
+            self._core_touched = False
             for effect in effects:
                 _log_effect(now, effect)
                 self._handlers[type(effect)](effect)
-            self._publish_state()
+            if not state_first or self._core_touched:
+                self._publish_state()
             if self.heartbeat is not None:
                 self.heartbeat()
             if isinstance(event, ev.Shutdown):
@@ -143,11 +149,13 @@ class Worker:
             else:
                 log.debug("%s failed again: %s", adapter, reason)
             self._failed.add(adapter)
+            self._core_touched = True
             self.controller.handle(ev.AdapterFailed(adapter, reason), self.clock.now())
             return
         if adapter in self._failed:
             self._failed.discard(adapter)
             log.info("%s works again", adapter)
+            self._core_touched = True
             self.controller.handle(ev.AdapterRecovered(adapter), self.clock.now())
 
     def _journal_record(self, effect: fx.JournalRecord) -> None:
@@ -195,6 +203,21 @@ class Worker:
                 observer(snapshot)
             except Exception:  # a watcher must never stop the device
                 log.exception("state observer %r failed", observer)
+
+
+def _answers_a_remote_asker(event: object, effects: list[fx.Effect]) -> bool:
+    """Whether the state goes out before the effects are carried out.
+
+    A command from the hub or the page is answered by the state (HA's slider, the page's control),
+    and the core has decided it already: the lamp, the player and the files follow, and the asker
+    does not wait for a fade thread to start or a file to be queued. Everything else (the button, the
+    schedule) carries out its effects first, so the lamp answers a press before anything else
+    happens. A new session's file is on the card before any state says it runs (a power cut a
+    moment later must resume it), so those wait for their effects either way.
+    """
+    if not isinstance(event, ev.Command) or event.source not in ("hub", "web"):
+        return False
+    return not any(isinstance(effect, fx.PersistSession) for effect in effects)
 
 
 def _log_effect(now: float, effect: fx.Effect) -> None:
