@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
-import sys
 import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -75,9 +75,9 @@ class Probe:
         time.sleep(PAUSE)
         return took
 
-    def interleaved(self, values: list[str], device: tuple[str, str, Any], echo: tuple[str, str, Any]) -> tuple[
-        list[float], list[float]
-    ]:
+    def interleaved(
+        self, values: list[str], device: tuple[str, str, Any], echo: tuple[str, str, Any]
+    ) -> tuple[list[float], list[float]]:
         """Each value to the device and to the echo in turn (who goes first alternates), so both see the same
         machine: a slow patch of a shared 2-core machine lands in both series instead of one."""
         ours: list[float] = []
