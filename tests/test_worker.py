@@ -54,7 +54,7 @@ def settle(worker: Worker) -> None:
     worker.post(ev.Command("none", None, "test"))
     worker.post(ev.Command("none", None, "test"))
     deadline = time.monotonic() + 2
-    while not worker._queue.empty() and time.monotonic() < deadline:
+    while worker._events and time.monotonic() < deadline:
         time.sleep(0.01)
     done.wait(0.05)
 

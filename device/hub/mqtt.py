@@ -131,11 +131,16 @@ class TokenBucket:
 class MqttHub:
     """The :class:`~device.hub.base.Hub` over MQTT. Call :meth:`start` once; :meth:`close` is idempotent."""
 
-    def __init__(self, config: Config, post: Post, clock: Clock, state_dir: Path) -> None:
+    def __init__(
+        self, config: Config, post: Post, clock: Clock, state_dir: Path, post_command: Post | None = None
+    ) -> None:
         self.config = config
         self.topics = Topics.from_config(config)
         self.limits = commands.Limits.from_config(config)
         self._post = post
+        # A command may be carried out right here on paho's thread (Worker.post_or_run): its state then
+        # goes out without waiting for another thread to wake.
+        self._post_command = post_command or post
         self._clock = clock
         self._bucket = TokenBucket(config.mqtt.max_commands_per_s, 5 * config.mqtt.max_commands_per_s)
         self._last_command: dict[str, tuple[str, str]] = {}
@@ -189,12 +194,12 @@ class MqttHub:
                 self._post(event)
         self.publisher.state(snapshot)
 
-    def _deliver(self, event: ev.Event) -> None:
+    def _deliver(self, event: ev.Event, post: Post | None = None) -> None:
         with self._lock:
             if self._pending is not None:
                 self._pending.append(event)
                 return
-        self._post(event)
+        (post or self._post)(event)
 
     def publish_event(self, kind: str, data: dict[str, Any]) -> None:
         self.publisher.message(self.topics.event, {"event": kind, **data, "at": round(self._clock.now(), 3)})
@@ -290,7 +295,7 @@ class MqttHub:
             self._error(msg.topic, payload, str(exc))
             return
         self._last_command[command.action] = (msg.topic, commands.excerpt(payload))
-        self._deliver(command)
+        self._deliver(command, self._post_command)
 
     def _error(self, topic: str, payload: bytes, reason: str) -> None:
         log.warning("command on %s rejected: %s", topic, reason)

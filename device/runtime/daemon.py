@@ -197,7 +197,7 @@ class Daemon:
         # The hub first: it connects in the background while the mixer and the lamp start, so the
         # device is `online` sooner. It holds what it hears until the worker's first state publish,
         # so _post is safe; it is still closed first (its goodbye says offline before the parts stop).
-        mqtt_hub = wiring.build_hub(config, options.simulate, self._post, clock, state_dir)
+        mqtt_hub = wiring.build_hub(config, options.simulate, self._post, clock, state_dir, self._post_or_run)
         self.pin_factory = wiring.make_pin_factory(options.simulate, state_dir)
         lamp = self._closing(wiring.build_lamp(config, options.simulate, clock, self.pin_factory, state_dir))
         self.player = self._closing(wiring.build_player(config, options.simulate, clock, state_dir, local_zone(config)))
@@ -220,6 +220,9 @@ class Daemon:
 
     def _post(self, event: ev.Event) -> None:
         self.worker.post(event)
+
+    def _post_or_run(self, event: ev.Event) -> None:
+        self.worker.post_or_run(event)
 
     def _closing(self, part: _Closable) -> _Closable:
         self.closers.append(part.close)

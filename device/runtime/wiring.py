@@ -85,14 +85,17 @@ def build_player(config: Config, simulate: bool, clock: Clock, state_dir: Path, 
         return SilentPlayer()
 
 
-def build_hub(config: Config, simulate: bool, post: Post, clock: Clock, state_dir: Path) -> Hub:
-    """The MQTT hub, connecting in the background; a :class:`NullHub` when MQTT is off or cannot be set up."""
+def build_hub(
+    config: Config, simulate: bool, post: Post, clock: Clock, state_dir: Path, post_command: Post | None = None
+) -> Hub:
+    """The MQTT hub, connecting in the background; a :class:`NullHub` when MQTT is off or cannot be set up.
+    ``post_command`` takes the hub's commands (the worker's ``post_or_run``), ``post`` everything else."""
     if not config.mqtt.enabled:
         return NullHub()
     from device.hub.mqtt import HubSetupError, MqttHub
 
     try:
-        hub = MqttHub(config, post, clock, state_dir)
+        hub = MqttHub(config, post, clock, state_dir, post_command)
     except HubSetupError as exc:
         log.error("%s; running without the hub", exc)
         return NullHub()

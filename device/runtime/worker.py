@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import logging
-import queue
+import math
 import threading
+import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,7 +72,13 @@ class Worker:
         self.max_sleep = max_sleep
         # Called with each published snapshot, on the worker thread (the simulator's panel): keep them quick.
         self.observers: list[Callable[[dict[str, Any]], None]] = list(observers or [])
-        self._queue: queue.Queue[ev.Event | _CarryOut] = queue.Queue()
+        # The queue, and who holds the core: the worker's thread, or a thread in post_or_run.
+        self._ready = threading.Condition(threading.Lock())
+        self._events: deque[ev.Event | _CarryOut] = deque()
+        self._busy = False
+        self._running = False
+        self._worker_wakes_at = math.inf  # when the sleeping worker looks at the core's deadlines anyway
+        self._worker_waits_for_core = False
         self._failed: set[str] = set()
         self._core_touched = False  # an effect changed the core's state (an adapter failed or recovered)
         self.stopped = threading.Event()
@@ -96,48 +104,100 @@ class Worker:
 
     def post(self, event: ev.Event) -> None:
         """Hand an event to the worker; safe from any thread, never blocks."""
-        self._queue.put(event)
+        with self._ready:
+            self._events.append(event)
+            self._ready.notify()
+
+    def post_or_run(self, event: ev.Event) -> None:
+        """Carry ``event`` out on the calling thread when the core is idle and nothing is queued before it;
+        otherwise :meth:`post` it. Never waits for the core.
+
+        For paho's thread and a hub command: the command's state then goes out with no hand-over between
+        threads, which cost as much as everything else the device does with a command. The core stays
+        single-threaded (one thread at a time holds it, in the order events came), and what takes time
+        is not done here: the card's writes, the sound and the fades are on threads of their own.
+        """
+        with self._ready:
+            if not self._running or self._busy or self._events or isinstance(event, ev.Shutdown):
+                self._events.append(event)
+                self._ready.notify()
+                return
+            self._busy = True
+        try:
+            self._process(event)
+        finally:
+            wakes_at = time.monotonic() + self._sleep_seconds()  # the core is still this thread's
+            with self._ready:
+                self._busy = False
+                # The worker sleeps on, unless something queued meanwhile, it waits for the core, or
+                # this event brought the core's next deadline forward.
+                if self._events or self._worker_waits_for_core or wakes_at < self._worker_wakes_at:
+                    self._ready.notify()
 
     def run(self) -> None:
         """Process events until a :class:`Shutdown` has been handled."""
+        with self._ready:
+            self._busy = True
         self._publish_state()
+        with self._ready:
+            self._running = True
         while True:
             event = self._next_event()
-            now = self.clock.now()
-            try:
-                if isinstance(event, _CarryOut):
-                    effects = list(event.effects)
-                else:
-                    effects = self.controller.handle(event, now) if event is not None else self.controller.advance(now)
-            except Exception:  # a bug in the core must not take the lamp and button down with it
-                log.exception("the controller failed on %r; event dropped", event)
-                effects = []
-            state_first = _answers_a_remote_asker(event, effects)
-            if state_first:
-                self._publish_state()
-            self._core_touched = False
-            for effect in effects:
-                _log_effect(now, effect)
-                self._handlers[type(effect)](effect)
-            if not state_first or self._core_touched:
-                self._publish_state()
+            stop = self._process(event)
             if self.heartbeat is not None:
-                self.heartbeat()
-            if isinstance(event, ev.Shutdown):
+                self.heartbeat()  # from this loop only: a hung worker stops the pings
+            if stop:
                 break
+        with self._ready:
+            self._running = False  # what comes later waits in the queue, as before
         if self.state_writer is not None:
             self.state_writer.close()  # what was changed last is on disk before the worker says it stopped
         self.stopped.set()
 
-    def _next_event(self) -> ev.Event | _CarryOut | None:
+    def _process(self, event: ev.Event | _CarryOut | None) -> bool:
+        """One event (None: the core's deadlines) from the core to the adapters; True for the shutdown."""
+        now = self.clock.now()
+        try:
+            if isinstance(event, _CarryOut):
+                effects = list(event.effects)
+            else:
+                effects = self.controller.handle(event, now) if event is not None else self.controller.advance(now)
+        except Exception:  # a bug in the core must not take the lamp and button down with it
+            log.exception("the controller failed on %r; event dropped", event)
+            effects = []
+        state_first = _answers_a_remote_asker(event, effects)
+        if state_first:
+            self._publish_state()
+        self._core_touched = False
+        for effect in effects:
+            _log_effect(now, effect)
+            self._handlers[type(effect)](effect)
+        if not state_first or self._core_touched:
+            self._publish_state()
+        return isinstance(event, ev.Shutdown)
+
+    def _sleep_seconds(self) -> float:
         deadline = self.controller.next_deadline()
         timeout = self.max_sleep
         if deadline is not None:
             timeout = min(timeout, max(0.0, self.clock.real_seconds(deadline - self.clock.now())))
-        try:
-            return self._queue.get(timeout=timeout)
-        except queue.Empty:
-            return None
+        return timeout
+
+    def _next_event(self) -> ev.Event | _CarryOut | None:
+        """The next event, or None when the core's deadline came first; returns holding the core."""
+        sleep = self._sleep_seconds()  # still holding the core: it is not changing under us
+        with self._ready:
+            self._busy = False
+            self._worker_wakes_at = time.monotonic() + sleep
+            if not self._events:
+                self._ready.wait(sleep)
+            self._worker_waits_for_core = True
+            while self._busy:  # another thread is carrying an event out: after it
+                self._ready.wait()
+            self._worker_waits_for_core = False
+            self._busy = True
+            self._worker_wakes_at = math.inf
+            return self._events.popleft() if self._events else None
 
     def _call(self, adapter: str, method: Callable[..., Any], *args: Any) -> None:
         try:
@@ -158,9 +218,14 @@ class Worker:
             self._core_touched = True
             self.controller.handle(ev.AdapterRecovered(adapter), self.clock.now())
 
+    def _enqueue(self, item: _CarryOut) -> None:
+        with self._ready:
+            self._events.append(item)
+            self._ready.notify()
+
     def _journal_record(self, effect: fx.JournalRecord) -> None:
         then = tuple(effect.then)
-        on_stored = (lambda: self._queue.put(_CarryOut(then))) if then else None
+        on_stored = (lambda: self._enqueue(_CarryOut(then))) if then else None
         self._call("journal", self.adapters.journal.record, effect.kind, effect.data, on_stored)
 
     def _rescan(self) -> None:

@@ -139,7 +139,10 @@ def running_device(config: Config, start_hub: bool = True) -> Iterator[Device]:
     controller = Controller(config, settings_from_config(config), dt.UTC)
     lamp, player = RecordingLamp(clock), SilentPlayer()
     holder: list[Worker] = []
-    hub = MqttHub(config, lambda event: holder[0].post(event), clock, config.device.state_dir)
+    hub = MqttHub(
+        config, lambda event: holder[0].post(event), clock, config.device.state_dir,
+        lambda event: holder[0].post_or_run(event),
+    )  # fmt: skip
     worker = Worker(controller, Adapters(lamp, player, hub, MemoryJournal()), clock)
     holder.append(worker)
     worker.post(ev.TriggersAvailable(player.triggers()[0]))
