@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
-import queue
 import resource
 import threading
 import zoneinfo
@@ -56,10 +55,9 @@ class MonthWorker(Worker):
         self.samples: list[tuple[int, int, int]] = []
 
     def _next_event(self) -> Any:
-        try:
-            return self._queue.get(timeout=0.002)  # what other threads posted (the journal's counts)
-        except queue.Empty:
-            pass
+        posted = self._wait_for_event(0.002)  # what other threads posted (the journal's counts)
+        if posted is not None:
+            return posted
         now = self.clock.now()
         deadline = self.controller.next_deadline() or now + 3600.0
         targets = [deadline, self.end]

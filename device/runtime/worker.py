@@ -185,7 +185,10 @@ class Worker:
 
     def _next_event(self) -> ev.Event | _CarryOut | None:
         """The next event, or None when the core's deadline came first; returns holding the core."""
-        sleep = self._sleep_seconds()  # still holding the core: it is not changing under us
+        return self._wait_for_event(self._sleep_seconds())  # still holding the core: it is not changing
+
+    def _wait_for_event(self, sleep: float) -> ev.Event | _CarryOut | None:
+        """Let go of the core, wait up to ``sleep`` real seconds for an event, take the core back."""
         with self._ready:
             self._busy = False
             self._worker_wakes_at = time.monotonic() + sleep
