@@ -77,7 +77,10 @@ def parse(topic_suffix: str, payload: bytes, limits: Limits, triggers: tuple[str
     return parser(text.strip(), limits, triggers)
 
 
-def excerpt(payload: bytes, size: int = 64) -> str:
+EXCERPT = 64  # bytes of a payload quoted in an error
+
+
+def excerpt(payload: bytes, size: int = EXCERPT) -> str:
     """A short, printable, safe-to-log piece of a payload."""
     text = payload[:size].decode("utf-8", errors="replace")
     text = "".join(ch if ch.isprintable() else "?" for ch in text)

@@ -143,7 +143,7 @@ class MqttHub:
         self._post_command = post_command or post
         self._clock = clock
         self._bucket = TokenBucket(config.mqtt.max_commands_per_s, 5 * config.mqtt.max_commands_per_s)
-        self._last_command: dict[str, tuple[str, str]] = {}
+        self._last_command: dict[str, tuple[str, bytes]] = {}  # the payload's head; an excerpt only if refused
         self._offline_since = time.monotonic()
         self._ever_connected = False
         self._warned_unreachable = False
@@ -206,8 +206,9 @@ class MqttHub:
 
     def reject(self, action: str, reason: str) -> None:
         topic, payload = self._last_command.get(action, (None, None))
+        shown = None if payload is None else commands.excerpt(payload)
         self.publisher.message(
-            self.topics.error, {"action": action, "topic": topic, "payload": payload, "reason": reason}
+            self.topics.error, {"action": action, "topic": topic, "payload": shown, "reason": reason}
         )
 
     def close(self) -> None:
@@ -294,7 +295,7 @@ class MqttHub:
         except commands.Rejected as exc:
             self._error(msg.topic, payload, str(exc))
             return
-        self._last_command[command.action] = (msg.topic, commands.excerpt(payload))
+        self._last_command[command.action] = (msg.topic, payload[: commands.EXCERPT + 1])
         self._deliver(command, self._post_command)
 
     def _error(self, topic: str, payload: bytes, reason: str) -> None:
