@@ -262,3 +262,25 @@ def test_a_number_that_is_not_finite_is_published_as_null_not_as_invalid_json(tm
         assert b'"lux":null' in raw
     finally:
         pub.stop()
+
+
+def test_a_state_that_fails_to_go_out_on_the_callers_thread_is_sent_by_the_thread(tmp_path: Path) -> None:
+    pub, rec = make_threaded(tmp_path)
+    send = rec.send
+    failures: list[str] = []
+
+    def flaky(topic: str, payload: bytes, qos: int, retain: bool) -> None:
+        if topic.endswith("/state") and not failures:
+            failures.append(threading.current_thread().name)
+            raise OSError("broken pipe")
+        send(topic, payload, qos, retain)
+
+    try:
+        connected_and_discovered(pub, rec)
+        pub._send = flaky
+        pub.state(snapshot() | {"triggers": ["rain"], "settings": {"volume": 5.0}})  # no error reaches the caller
+        assert failures == [threading.current_thread().name]
+        wait_until(lambda: rec.states()[-1]["settings"]["volume"] == 5.0)
+        assert rec.threads[-1] == "hushlight-hub-publisher"
+    finally:
+        pub.stop()

@@ -148,8 +148,10 @@ class Publisher:
                     refresh = self._refresh_at
                 if refresh is None or refresh >= self._thread_wakes_at:
                     return  # the thread wakes in time for its deadlines as it is: a wake would only cost
-        except Exception:  # the thread tries again: a failed send must not reach the worker
+        except Exception:  # a failed send must not reach the worker: the thread tries once more
             log.exception("publishing the state failed; the publisher's thread retries")
+            with self._lock:
+                self._last_snapshot = None  # pending again
         finally:
             if sending:
                 self._sending.release()
@@ -283,18 +285,12 @@ class Publisher:
             return lambda: self._discover(triggers)
         if self._snapshot is not None and self._state_pending() and self._last_state_at + MIN_STATE_INTERVAL <= now:
             snapshot = self._take_state()
-            return lambda: self._publish_if_newest(snapshot)
+            return lambda: self._publish_state(snapshot)
         if self._refresh_at is not None and self._refresh_at <= now:
             self._refresh_at = None
             self._refresh_asked = True
             return self._refresh
         return lambda: None
-
-    def _publish_if_newest(self, snapshot: dict[str, Any]) -> None:
-        with self._lock:
-            if snapshot is not self._last_snapshot:
-                return  # a newer one went out on the worker while this waited for the send lock
-        self._publish_state(snapshot)
 
     def _publish_state(self, snapshot: dict[str, Any]) -> None:
         document = state_document(snapshot, self.config.mqtt.brightness_scale)
