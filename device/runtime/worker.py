@@ -70,7 +70,8 @@ class Worker:
         self.session_file = session_file
         self.heartbeat = heartbeat
         self.max_sleep = max_sleep
-        # Called with each published snapshot, on the worker thread (the simulator's panel): keep them quick.
+        # Called with each published snapshot by whoever holds the core (the worker, or paho's thread in
+        # post_or_run; never two at once): the simulator's panel. Keep them quick.
         self.observers: list[Callable[[dict[str, Any]], None]] = list(observers or [])
         # The queue, and who holds the core: the worker's thread, or a thread in post_or_run.
         self._ready = threading.Condition(threading.Lock())
@@ -104,9 +105,7 @@ class Worker:
 
     def post(self, event: ev.Event) -> None:
         """Hand an event to the worker; safe from any thread, never blocks."""
-        with self._ready:
-            self._events.append(event)
-            self._ready.notify()
+        self._enqueue(event)
 
     def post_or_run(self, event: ev.Event) -> None:
         """Carry ``event`` out on the calling thread when the core is idle and nothing is queued before it;
@@ -118,11 +117,12 @@ class Worker:
         is not done here: the card's writes, the sound and the fades are on threads of their own.
         """
         with self._ready:
-            if not self._running or self._busy or self._events or isinstance(event, ev.Shutdown):
-                self._events.append(event)
-                self._ready.notify()
-                return
-            self._busy = True
+            queue_it = not self._running or self._busy or self._events or isinstance(event, ev.Shutdown)
+            if not queue_it:
+                self._busy = True
+        if queue_it:
+            self._enqueue(event)
+            return
         try:
             self._process(event)
         finally:
@@ -221,7 +221,7 @@ class Worker:
             self._core_touched = True
             self.controller.handle(ev.AdapterRecovered(adapter), self.clock.now())
 
-    def _enqueue(self, item: _CarryOut) -> None:
+    def _enqueue(self, item: ev.Event | _CarryOut) -> None:
         with self._ready:
             self._events.append(item)
             self._ready.notify()
