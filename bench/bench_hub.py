@@ -98,16 +98,6 @@ def _percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
 
-def _echo(host: str, port: int) -> mqtt.Client:
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="bench-echo", protocol=mqtt.MQTTv5)
-    client.on_message = lambda c, u, m: c.publish("echo/state", m.payload, qos=1, retain=True)
-    client.on_socket_open = _no_delay
-    client.connect(host, port)
-    client.subscribe("echo/volume/set", qos=1)
-    client.loop_start()
-    return client
-
-
 def _light_commands(transition: int | None) -> list[str]:
     extra = "" if transition is None else f',"transition":{transition}'
     return [f'{{"state":"ON","brightness":{10 + i % 240}{extra}}}' for i in range(LIGHT_COMMANDS)]
