@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -194,6 +195,28 @@ def test_a_fade_interrupted_by_a_command_reports_the_new_target_at_once(device: 
     mark = command(watcher, device, "lamp", '{"state": "ON", "brightness": 64}')  # no transition: the default fade
     first = state_where(watcher, device, lambda s: s["lamp"]["target"] > 0, mark)
     assert (first["state"], first["brightness"]) == ("ON", 64)
+
+
+def test_a_commands_state_is_on_the_broker_before_its_effects_are_carried_out(device: Device, watcher: Watcher) -> None:
+    """Carried out in paho's callback, the state must not wait in paho's queue until the callback returns."""
+    state_where(watcher, device, lambda s: True, 0)
+    time.sleep(0.05)  # past the publisher's rate limit, so the state goes out on paho's thread
+    gate, held = threading.Event(), threading.Event()
+    fade_to = device.lamp.fade_to
+
+    def slow_fade(level: float, duration: float, curve: str = "linear") -> None:
+        held.set()
+        gate.wait(5)  # a lamp effect that takes its time
+        fade_to(level, duration, curve)
+
+    device.lamp.fade_to = slow_fade  # type: ignore[method-assign]
+    try:
+        mark = command(watcher, device, "lamp", '{"state": "ON", "brightness": 128}')
+        assert held.wait(5), "the command never reached the lamp"
+        first = state_where(watcher, device, lambda s: s["brightness"] == 128, mark)  # while the lamp is held
+        assert not gate.is_set() and first["lamp"]["target"] > 0
+    finally:
+        gate.set()
 
 
 def test_home_assistant_online_is_answered_with_discovery(device: Device, watcher: Watcher) -> None:

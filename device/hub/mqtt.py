@@ -104,6 +104,24 @@ def _guarded(callback: Callable[..., None]) -> Callable[..., None]:
     return call
 
 
+def _write_queued(client: mqtt.Client) -> None:
+    """Write what paho has queued, now, from paho's own thread (a command carried out in its callback).
+
+    paho writes a publish made in a callback only once the callback has returned, that is after the
+    command's effects: the asker would wait for the lamp and the player. ``loop_write()`` cannot be
+    used here: on a write error it calls ``on_disconnect`` from inside the callback, and paho's
+    callback lock is not re-entrant (a deadlock). The loop's own write step leaves a packet it could
+    not send in the queue and returns, and the loop then meets the error on its own terms.
+    """
+    write = getattr(client, "_packet_write", None)  # paho 2.x; without it the loop writes, as before
+    if write is None or client.on_publish is not None:  # an on_publish would take that callback lock
+        return
+    try:
+        write()
+    except Exception as exc:  # never let an early write break the command: the loop writes it
+        log.debug("writing the state early failed (%s); paho's loop sends it", exc)
+
+
 def _no_delay(client: mqtt.Client, userdata: Any, sock: Any) -> None:
     """Small packets go out at once: without this a state message waits for the ACK of the PUBACK before it."""
     with contextlib.suppress(OSError, AttributeError):
@@ -149,6 +167,7 @@ class MqttHub:
         self._warned_unreachable = False
         self._closed = False
         self._lock = threading.Lock()
+        self._network_thread: int | None = None  # paho's thread, once it has delivered a message
         # Events held until the worker shows it runs (its first publish_state): the daemon builds the hub
         # before the worker, and a resumed session may deliver queued commands right after connecting.
         self._pending: list[ev.Event] | None = []
@@ -278,6 +297,7 @@ class MqttHub:
         client.reconnect_delay_set(delay, delay)  # type: ignore[arg-type]  # paho annotates int, uses float
 
     def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
+        self._network_thread = threading.get_ident()
         if msg.topic == self.topics.ha_status:
             if msg.payload.strip() == b"online":
                 self.publisher.ha_online()
@@ -310,3 +330,5 @@ class MqttHub:
         info = self.client.publish(topic, payload, qos=qos, retain=retain)
         if info.rc != mqtt.MQTT_ERR_SUCCESS:
             log.debug("publish to %s not sent: %s", topic, mqtt.error_string(info.rc))
+        elif threading.get_ident() == self._network_thread:
+            _write_queued(self.client)
