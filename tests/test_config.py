@@ -40,6 +40,8 @@ BROKEN = [
     ("[routine]\nsession_minutes = 300\n", "routine.session_minutes", "<= 240"),
     ("colour = 3\n", "colour", "unknown key"),
     ('[lamp]\nbackend = "hwpwm"\npin = 22\n', "lamp.pin", "only on GPIO12, 13, 18 or 19"),
+    ("[buttons]\ndouble_press_ms = 50\n", "buttons.double_press_ms", "0 (no double presses) or 100..1500"),
+    ("[buttons]\nlong_press_ms = 200\n", "buttons.long_press_ms", "0 (no long presses) or 500..10000"),
 ]
 
 

@@ -17,9 +17,9 @@ def bouncy(pressed: bool, at: float, bounces: int = 3, gap: float = 0.002) -> li
     return [*edges, (t, pressed)]
 
 
-def run(edges: list[tuple[float, bool]], until: float) -> list[tuple[float, str]]:
+def run(edges: list[tuple[float, bool]], until: float, timing: GestureTiming = TIMING) -> list[tuple[float, str]]:
     """Feed edges in order and call due() at every deadline, as the worker does."""
-    classifier = GestureClassifier(TIMING)
+    classifier = GestureClassifier(timing)
     out: list[tuple[float, str]] = []
     pending = sorted(edges)
     while True:
@@ -90,3 +90,39 @@ def test_late_worker_still_classifies_by_edge_times() -> None:
     classifier.edge(True, 20.0)
     classifier.edge(False, 21.0)
     assert classifier.due(30.0) == ["single"]  # 1.0 s is no long press, however late we look
+
+
+NO_DOUBLE = GestureTiming(debounce=0.03, double_window=0.0, long_press=1.5)
+SWITCH = GestureTiming(debounce=0.03, double_window=0.0, long_press=0.0)
+
+
+def test_without_double_presses_a_release_is_a_single_press_at_once() -> None:
+    gestures = run(press(1.0, 0.15), until=5, timing=NO_DOUBLE)
+    assert [g for _, g in gestures] == ["single"]
+    assert 1.15 + 0.03 <= gestures[0][0] <= 1.15 + 0.03 + 0.02  # the release's debounce, no window
+    assert [g for _, g in run(press(1.0, 0.15) + press(1.3, 0.1), until=5, timing=NO_DOUBLE)] == ["single"] * 2
+    assert [g for _, g in run(press(1.0, 2.0), until=5, timing=NO_DOUBLE)] == ["long"]  # long presses still work
+
+
+def test_without_long_presses_a_held_press_is_a_single_press() -> None:
+    timing = GestureTiming(debounce=0.03, double_window=0.4, long_press=0.0)
+    assert [g for _, g in run(press(1.0, 3.0), until=6, timing=timing)] == ["single"]
+    assert [g for _, g in run(press(1.0, 0.1) + press(1.3, 0.1), until=6, timing=timing)] == ["double"]
+
+
+def test_with_neither_the_press_is_a_single_press_at_its_first_edge() -> None:
+    gestures = run(press(1.0, 0.15), until=5, timing=SWITCH)
+    assert gestures == [(1.0, "single")]  # the first edge itself: no debounce wait, the bounce after it ignored
+    assert run(press(1.0, 3.0), until=6, timing=SWITCH) == [(1.0, "single")]  # held: still one press
+    two = run(press(1.0, 0.15) + press(1.5, 0.15), until=5, timing=SWITCH)
+    assert two == [(1.0, "single"), (1.5, "single")]
+
+
+def test_at_its_first_edge_the_release_bounce_never_makes_a_press() -> None:
+    """The opening contact chatters: those closing edges come too soon after an edge to be a press."""
+    gestures = run(press(1.0, 0.15, bounces=6), until=5, timing=SWITCH)
+    assert gestures == [(1.0, "single")]
+    # a release shorter than the debounce is bounce too (one press); once it has settled, the next is a press
+    assert run(press(1.0, 0.1, bounces=0) + press(1.12, 0.2, bounces=0), until=5, timing=SWITCH) == [(1.0, "single")]
+    quick = run(press(1.0, 0.1, bounces=0) + press(1.135, 0.2, bounces=0), until=5, timing=SWITCH)
+    assert quick == [(1.0, "single"), (1.135, "single")]

@@ -198,6 +198,7 @@ def test_home_assistants_service_calls_reach_the_device_without_bouncing(house: 
     mark = house.watcher.mark()
     house.call("light.turn_on", light, brightness=128, transition=2)
     view = house.view_until(lambda v: v["by_id"][light]["attributes"].get("brightness") == 128, "brightness 128")
+    dev.settled()
     assert dev.lamp.history[-1][1:3] == (pytest.approx(50.2, abs=0.01), 2.0)
     assert view["by_id"][light]["attributes"]["fade_remaining"] > 0  # HA shows the target while the lamp fades
     house.view_until(lambda v: v["by_id"][light]["attributes"]["level"] == 50.2, "the fade's end")

@@ -43,6 +43,7 @@ def device(broker: Broker, tmp_path: Path, watcher: Watcher) -> Iterator[Device]
 def state_where(watcher: Watcher, dev: Device, check: Callable[[dict[str, Any]], bool], after: int) -> dict[str, Any]:
     msg = watcher.wait_for(lambda m: m.topic == f"{dev.base}/state" and check(m.json()), after=after)
     state: dict[str, Any] = msg.json()
+    dev.settled()  # the command's effects follow its state
     return state
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -210,6 +211,38 @@ class BrokenOutput:
 
     def close(self) -> None:
         pass
+
+
+class ThreadNotingOutput:
+    quantum = 1 / 4096
+    frequency_hz = 1000.0
+
+    def __init__(self) -> None:
+        self.writes: list[tuple[str, float]] = []
+
+    def write(self, duty: float) -> None:
+        self.writes.append((threading.current_thread().name, duty))
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("curve", ["linear", "ease"])
+def test_a_fade_moves_the_lamp_at_once_on_the_callers_thread(curve: str) -> None:
+    """The first rung is written before fade_to returns: a press is not answered by a thread's start and sleep."""
+    clock, output = FakeClock(), ThreadNotingOutput()
+    clock.hold_at = clock.t  # the fade's own thread cannot get past its first wait
+    lamp = FadingLamp(output, clock, MIN_DUTY)
+    lamp.fade_to(40, 1.0, curve)
+    here = threading.current_thread().name
+    assert output.writes[:1] == [(here, 0.0)] and len(output.writes) == 2  # off at start, then the first rung
+    assert output.writes[1][0] == here and 0 < output.writes[1][1] < 0.01
+    shown = lamp.level()
+    assert 0 < shown < 2  # a first small step on the way, not the target
+    clock.hold(None)
+    assert lamp.wait_idle(5) and lamp.level() == 40
+    assert all(name != here for name, _ in output.writes[2:])  # the rest on the fade's thread
+    lamp.close()
 
 
 def test_a_failing_output_is_reported_not_fatal():

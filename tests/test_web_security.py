@@ -185,6 +185,13 @@ def test_sign_in_by_a_long_press_within_the_window(site: Site) -> None:
     assert replies == [200] and site.posted == [ev.Command("blink", None, "web")]
 
 
+def test_sign_in_by_the_button_is_refused_at_once_when_long_presses_are_off(tmp_path: Path) -> None:
+    with running_site(tmp_path, "[buttons]\nlong_press_ms = 0\n") as site:
+        reply = site.request("POST", "/api/signin/button", {})
+        assert reply.status == 409 and "long presses are off" in reply.json()["error"]
+        assert site.link._ticket == ""  # nobody is left waiting for a press that cannot come
+
+
 def test_a_press_after_the_window_grants_nothing() -> None:
     clock = FakeMonotonic()
     link = WebLink(monotonic=clock)

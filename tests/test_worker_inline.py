@@ -7,6 +7,8 @@ import threading
 import time
 from typing import Any
 
+import pytest
+
 from device.audio.player import SilentPlayer
 from device.config import parse_config
 from device.core import events as ev
@@ -62,8 +64,10 @@ class DeadlineController(Controller):
         return super().advance(now)
 
 
-def make(controller_cls: type[Controller] = Controller) -> tuple[Worker, ThreadLamp, NullHub, threading.Thread]:
-    config = parse_config("[routine]\nenabled = false\n")
+def make(
+    controller_cls: type[Controller] = Controller, extra: str = ""
+) -> tuple[Worker, ThreadLamp, NullHub, threading.Thread]:
+    config = parse_config("[routine]\nenabled = false\n" + extra)
     clock = RealClock()
     lamp, hub = ThreadLamp(clock), NullHub()
     controller = controller_cls(config, settings_from_config(config), dt.UTC)
@@ -154,3 +158,40 @@ def test_a_shutdown_is_always_the_workers_own() -> None:
     assert worker.stopped.wait(2)
     thread.join(2)
     assert not thread.is_alive()
+
+
+LAMP_BUTTON = '[buttons.main]\npin = 17\nsingle = "lamp_toggle"\n'
+SWITCH = "[buttons]\ndouble_press_ms = 0\nlong_press_ms = 0\n" + LAMP_BUTTON
+
+
+@pytest.mark.parametrize(("extra", "on_the_edge"), [(SWITCH, True), (LAMP_BUTTON, False)], ids=["switch", "gestures"])
+def test_a_press_decided_on_its_edge_moves_the_lamp_inside_gpiozeros_callback(
+    pin_factory: Any, extra: str, on_the_edge: bool
+) -> None:
+    """As the daemon wires it: BedsideButtons posts with post_or_run. A plain switch (no double, no long
+    press) is answered before the edge's callback returns; with gestures on, the worker decides later."""
+    from device.hardware.buttons import BedsideButtons
+
+    worker, lamp, _hub, thread = make(extra=extra)
+    thread.start()
+    idle(worker)
+    config = worker.controller.config
+    buttons = BedsideButtons(config.buttons, worker.post_or_run, worker.clock, pin_factory)
+    pin = pin_factory.pin(17)
+    try:
+        pin.drive_low()  # pressed (pull-up)
+        here = threading.current_thread().name
+        if on_the_edge:
+            assert [name for _, name in lamp.threads] == [here]  # the lamp moved inside drive_low()
+            assert worker.controller.state.lamp.target > 0
+        else:
+            assert lamp.threads == []  # a single press is known only once the double-press window closes
+        time.sleep(0.05)
+        pin.drive_high()
+        deadline = time.monotonic() + 3
+        while not lamp.threads and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(lamp.threads) == 1 and (lamp.threads[0][1] == here) == on_the_edge
+    finally:
+        buttons.close()
+        stop(worker)

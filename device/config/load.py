@@ -141,6 +141,17 @@ def _unwrap(tp: Any) -> Any:
 
 
 def _check_cross_keys(config: Config, path: Path | str) -> None:
+    buttons = config.buttons
+    if 0 < buttons.double_press_ms < 100:
+        raise ConfigError(
+            path,
+            "buttons.double_press_ms",
+            f"must be 0 (no double presses) or 100..1500, not {buttons.double_press_ms}",
+        )
+    if 0 < buttons.long_press_ms < 500:
+        raise ConfigError(
+            path, "buttons.long_press_ms", f"must be 0 (no long presses) or 500..10000, not {buttons.long_press_ms}"
+        )
     if config.device.timezone:
         try:
             zoneinfo.ZoneInfo(config.device.timezone)

@@ -107,11 +107,22 @@ class ButtonsConfig(Section, frozen=True):
     double_press_ms: Annotated[
         int,
         Meta(
-            ge=100, le=1500, description="Longest gap between the two presses of a double press", extra={"unit": "ms"}
+            ge=0,
+            le=1500,
+            description="Longest gap between the two presses of a double press (0: no double presses, a press acts "
+            "on its release)",
+            extra={"unit": "ms"},
         ),
     ] = 400
     long_press_ms: Annotated[
-        int, Meta(ge=500, le=10000, description="Hold at least this long for a long press", extra={"unit": "ms"})
+        int,
+        Meta(
+            ge=0,
+            le=10000,
+            description="Hold at least this long for a long press (0: no long presses; with double_press_ms = 0 "
+            "too, a press acts on its first edge)",
+            extra={"unit": "ms"},
+        ),
     ] = 1500
 
 

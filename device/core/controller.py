@@ -143,11 +143,11 @@ class Controller:
     def _gesture(self, button: str, gesture: GestureKind, now: float) -> Effects:
         if self.state.shutting_down:
             return []
-        out: Effects = [fx.PublishEvent("button", {"button": button, "gesture": gesture})]
+        said: Effects = [fx.PublishEvent("button", {"button": button, "gesture": gesture})]
         taken = flows.press(self.state, self.parts, gesture, now)  # the sunrise, the night sound, a rating
-        if taken is not None:
-            return out + taken
-        return out + self._command(self.buttons.action(button, gesture), None, "button", now)
+        if taken is None:
+            taken = self._command(self.buttons.action(button, gesture), None, "button", now)
+        return taken + said  # the lamp and the sound answer the press first; the hub hears of it after
 
     def _command(self, action: str, value: Any, source: str, now: float) -> Effects:
         if self.state.shutting_down:

@@ -13,6 +13,13 @@ Timing rules:
 - a press released earlier waits ``double_window`` for a second press:
   a second press makes a double press (reported on its release),
   none makes a single press (reported when the window closes).
+
+A gesture that is turned off (a time of 0) is never waited for: with no double
+press a release is a single press at once, and with no long press either the
+press itself is the single press, taken at its first edge when the contact was
+quiet for ``debounce`` before (a switch's feel; the bounce after it is ignored
+as usual). That first edge is not filtered, so a spike on the line counts as a
+press: the price of answering at the edge, paid only by who turns both off.
 """
 
 from __future__ import annotations
@@ -26,8 +33,13 @@ GestureKind = Literal["single", "double", "long"]
 @dataclass(frozen=True)
 class GestureTiming:
     debounce: float = 0.03
-    double_window: float = 0.4
-    long_press: float = 1.5
+    double_window: float = 0.4  # 0: no double presses
+    long_press: float = 1.5  # 0: no long presses
+
+    @property
+    def press_is_single(self) -> bool:
+        """Neither a double nor a long press can follow a press: it is a single press from its first edge."""
+        return self.double_window <= 0 and self.long_press <= 0
 
 
 class GestureClassifier:
@@ -49,6 +61,11 @@ class GestureClassifier:
     def edge(self, pressed: bool, at: float) -> list[GestureKind]:
         """A raw edge from the contact; returns gestures completed by now."""
         out = self.due(at)
+        quiet = at - self._raw_since >= self.timing.debounce and self._reconcile_at is None
+        if pressed and quiet and not self._level and self.timing.press_is_single:
+            self._raw_level, self._raw_since = True, at
+            self._reconcile_at = at + self.timing.debounce  # what the contact does next is followed as usual
+            return out + self._accept(True, at)
         self._raw_level = pressed
         self._raw_since = at
         self._reconcile_at = at + self.timing.debounce
@@ -57,7 +74,7 @@ class GestureClassifier:
     def deadline(self) -> float | None:
         """The next time :meth:`due` may report something or change state."""
         times = [self._reconcile_at, None if self._level else self._window_ends]
-        if self._level and self._pressed_at is not None and not self._long_reported:
+        if self._level and self._pressed_at is not None and not self._long_reported and self.timing.long_press > 0:
             times.append(self._pressed_at + self.timing.long_press)
         pending = [t for t in times if t is not None]
         return min(pending) if pending else None
@@ -84,7 +101,7 @@ class GestureClassifier:
             now = min(now, self._raw_since)  # released then, even if not yet confirmed
         # the same sum as in deadline(), so that due(deadline()) always fires (no float drift)
         held = self._pressed_at is not None and now >= self._pressed_at + self.timing.long_press
-        if self._level and held and not self._long_reported:
+        if self._level and held and self.timing.long_press > 0 and not self._long_reported:
             self._long_reported = True
             self._clicks = 0
             self._window_ends = None
@@ -96,11 +113,13 @@ class GestureClassifier:
         if pressed:
             self._pressed_at = at
             self._long_reported = False
-            return []
+            return ["single"] if self.timing.press_is_single else []
         was_long = self._long_reported
         self._pressed_at = None
-        if was_long:
+        if was_long or self.timing.press_is_single:
             return []
+        if self.timing.double_window <= 0:
+            return ["single"]
         self._clicks += 1
         if self._clicks >= 2:
             self._clicks = 0

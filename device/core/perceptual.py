@@ -12,6 +12,7 @@ calibrated ``min_duty`` the driver and LED show nothing, so L* 0 sits at
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 MAX_STEP_L = 1.0  # largest change of perceived lightness in one duty step: below what an eye can see
@@ -116,7 +117,19 @@ def duty_ladder(dmap: DutyMap, start: float, end: float, max_step: float = MAX_S
     CPU as rarely as an invisible fade can. Where one quantum is already more
     than ``max_step`` (a coarse backend), steps are one quantum.
     """
-    out: list[float] = []
+    return list(_rungs(dmap, start, end, max_step))
+
+
+def first_fade_step(dmap: DutyMap, start_duty: float, target: float, max_step: float = MAX_STEP_L) -> Step | None:
+    """The first step :func:`plan_fade` takes towards ``target``, due at once; None if the duty stays."""
+    end = dmap.shown(target)
+    duty = next(_rungs(dmap, start_duty, end, max_step), None)
+    if duty is None:
+        return None
+    return Step(0.0, duty, target if duty == end else dmap.level(duty))
+
+
+def _rungs(dmap: DutyMap, start: float, end: float, max_step: float) -> Iterator[float]:
     current = start
     end_level = dmap.level(end)
     up = end > start
@@ -134,9 +147,8 @@ def duty_ladder(dmap: DutyMap, start: float, end: float, max_step: float = MAX_S
             if nxt >= current:
                 nxt = current - dmap.quantum if current > dmap.min_shown + dmap.quantum / 2 else 0.0
             nxt = max(nxt, end)
-        out.append(nxt)
+        yield nxt
         current = nxt
-    return out
 
 
 def inverse_ease(curve: str, progress: float) -> float:

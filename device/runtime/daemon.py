@@ -233,7 +233,8 @@ class Daemon:
         worker, simulator, clock = self.worker, self.simulator, self.clock
         self.journal.subscribe(worker.post)  # rating counts for the experiment, now and after each rating
         edge_clock = simulator.edge_clock if simulator is not None else clock
-        self.buttons = BedsideButtons(self.config.buttons, worker.post, edge_clock, self.pin_factory)
+        # post_or_run: a press decided on its edge moves the lamp from gpiozero's callback, as a bare one would
+        self.buttons = BedsideButtons(self.config.buttons, worker.post_or_run, edge_clock, self.pin_factory)
         if self.web_link is not None:
             page = start_page(
                 self.config,

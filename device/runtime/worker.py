@@ -1,8 +1,10 @@
 """The one worker: takes events from one queue, applies them in order, carries out effects.
 
-gpiozero callbacks, paho's network thread and the sensor poller only call
-:meth:`Worker.post`. The worker sleeps until the next event or the core's
-nearest deadline, whichever comes first: there is no polling loop.
+gpiozero's callbacks and paho's network thread call :meth:`Worker.post_or_run`
+(carried out on their own thread when the core is idle, queued otherwise);
+everything else calls :meth:`Worker.post`. The worker sleeps until the next
+event or the core's nearest deadline, whichever comes first: there is no
+polling loop.
 """
 
 from __future__ import annotations
@@ -112,7 +114,8 @@ class Worker:
         otherwise :meth:`post` it. Never waits for the core.
 
         For paho's thread and a hub command: the command's state then goes out with no hand-over between
-        threads, which cost as much as everything else the device does with a command. The core stays
+        threads, which cost as much as everything else the device does with a command. For gpiozero's
+        callback and a button edge: a press decided on its edge moves the lamp before the callback returns. The core stays
         single-threaded (one thread at a time holds it, in the order events came), and what takes time
         is not done here: the card's writes, the sound and the fades are on threads of their own.
         """

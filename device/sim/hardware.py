@@ -95,8 +95,8 @@ class SimButton:
         long_press, window = config.long_press_ms / 1000, config.double_press_ms / 1000
         self.window = window
         # Just above the debounce time, well under the long press and the double-press window.
-        self.tap = min(self.debounce + max(0.02, self.debounce / 2), long_press / 2, window / 2)
-        self.hold = long_press * 1.1 + 0.1
+        self.tap = min([self.debounce + max(0.02, self.debounce / 2)] + [t / 2 for t in (long_press, window) if t > 0])
+        self.hold = long_press * 1.1 + 0.1  # with long presses off, simply a press held for a while
         self._stop = threading.Event()
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._idle = threading.Event()

@@ -235,6 +235,8 @@ class WebApp:
         return self._grant()
 
     def sign_in_button(self, body: Any) -> dict[str, Any]:
+        if self.ctx.config.buttons.long_press_ms == 0:
+            raise Refused(409, "long presses are off on this device ([buttons] long_press_ms = 0): use the password")
         ticket = self.ctx.link.request_button()
         if ticket is None:
             raise Refused(409, "someone else is signing in with the button: try again in a minute")

@@ -119,6 +119,13 @@ class Device:
     def base(self) -> str:
         return self.hub.topics.base
 
+    def settled(self, timeout: float = 2.0) -> None:
+        """Wait until the core is idle: a hub command's state goes out before its effects are carried out,
+        so a test that saw the state and looks at the lamp or the player waits for this first."""
+        deadline = time.monotonic() + timeout
+        while (self.worker._busy or self.worker._events) and time.monotonic() < deadline:
+            time.sleep(0.002)
+
     def stop(self) -> None:
         self.worker.post(ev.Shutdown("test"))
         self.thread.join(5)

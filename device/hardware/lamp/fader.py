@@ -3,7 +3,9 @@
 One :class:`FadingLamp` drives one :class:`~device.hardware.lamp.DutyOutput`.
 Like gpiozero's blink and pulse, a fade is a precomputed list of steps played
 on one tracked thread that sleeps with ``clock.wait(stop, delay)`` between
-them, and every new command first stops whatever is running. A new fade is
+them, and every new command first stops whatever is running. The first step
+(less than one just-noticeable difference) is written at once by the caller,
+so the lamp answers when asked, not once a new thread has started. A new fade is
 planned from the duty the lamp shows at that moment, so nothing ever jumps.
 Delays between steps are relative, so a wall-clock jump (NTP at boot) cannot
 squash a fade into a flash.
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 
 from device.config.schema import LampConfig
 from device.core import events as ev
-from device.core.perceptual import BREATHE_LEAD_IN, DutyMap, Step, breath_phases, plan_fade
+from device.core.perceptual import BREATHE_LEAD_IN, DutyMap, Step, breath_phases, first_fade_step, plan_fade
 from device.hardware.lamp import DutyOutput
 from device.runtime.clock import Clock
 
@@ -81,12 +83,30 @@ class FadingLamp:
             if self._closed:
                 return
             self._halt()
-            self._motion = Motion(level, self._clock.now() + duration, curve, started=self._clock.now())
-            steps = self._plan(level, duration, curve)
-            if all(step.at <= 0 for step in steps):
-                self._play(steps, self._stop)  # nothing to wait for: write it now, on the caller's thread
+            now = self._clock.now()
+            self._motion = Motion(level, now + duration, curve, started=now)
+            with self._lock:
+                duty, shown = self._duty, self._level
+            first = first_fade_step(self.map, duty, level) if duration > 0 else None
+            if first is None:  # an instant change, or only the level moves: nothing to wait for
+                steps = plan_fade(self.map, duty, shown, level, duration, curve)
+                if all(step.at <= 0 for step in steps):
+                    self._play(steps, self._stop)  # write it now, on the caller's thread
+                else:
+                    self._spawn(lambda stop: self._play(steps, stop))
                 return
-            self._spawn(lambda stop: self._play(steps, stop))
+            # The first rung (less than one just-noticeable step) at once, on the caller's thread: the lamp
+            # answers a press or a command now, not once a thread has started and planned the whole fade.
+            try:
+                self._show(first.duty, first.level)
+            except Exception as exc:  # as on the fade's thread: said once, and the fade goes on trying
+                self._failed(exc)
+
+            def rest(stop: threading.Event) -> bool:
+                steps = plan_fade(self.map, duty, shown, level, duration, curve)
+                return self._play(steps[1:], stop, origin=now)
+
+            self._spawn(rest)
 
     def blink(self, times: int) -> None:
         """Blink ``times`` (a swing of :data:`BLINK_SWING`), then carry on with what the lamp was doing."""
@@ -167,7 +187,7 @@ class FadingLamp:
             duty, level = self._duty, self._level
         return plan_fade(self.map, duty, level, target, duration, curve)
 
-    def _play(self, steps: list[Step], stop: threading.Event) -> bool:
+    def _play(self, steps: list[Step], stop: threading.Event, origin: float | None = None) -> bool:
         """Write the steps at their times; True if stopped before the end.
 
         Steps are timed from the fade's start, so a fade whose writes run late
@@ -177,7 +197,7 @@ class FadingLamp:
         :data:`MAX_CATCH_UP` real seconds is the wall clock jumping (NTP at
         boot): the fade carries on from where it was, never squashed into a flash.
         """
-        origin, previous = self._clock.now(), 0.0
+        origin, previous = self._clock.now() if origin is None else origin, 0.0
 
         def elapsed() -> float:
             nonlocal origin
@@ -269,13 +289,16 @@ class FadingLamp:
         try:
             work(stop)
         except Exception as exc:  # the output failed: say so once, keep the daemon up
-            reason = f"{type(exc).__name__}: {exc}"
-            with self._lock:
-                first, self.fault = not self.fault, reason
-            if first:
-                log.error("lamp output failed during a fade: %s", reason)
-                if self._post is not None:
-                    self._post(ev.AdapterFailed("lamp", reason))
+            self._failed(exc)
+
+    def _failed(self, exc: Exception) -> None:
+        reason = f"{type(exc).__name__}: {exc}"
+        with self._lock:
+            first, self.fault = not self.fault, reason
+        if first:
+            log.error("lamp output failed during a fade: %s", reason)
+            if self._post is not None:
+                self._post(ev.AdapterFailed("lamp", reason))
 
     def _halt(self) -> None:
         thread = self._thread
