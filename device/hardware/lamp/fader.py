@@ -104,7 +104,7 @@ class FadingLamp:
 
             def rest(stop: threading.Event) -> bool:
                 steps = plan_fade(self.map, duty, shown, level, duration, curve)
-                return self._play(steps[1:], stop, origin=now)
+                return self._play(steps[1:], stop, started=now)
 
             self._spawn(rest)
 
@@ -187,17 +187,17 @@ class FadingLamp:
             duty, level = self._duty, self._level
         return plan_fade(self.map, duty, level, target, duration, curve)
 
-    def _play(self, steps: list[Step], stop: threading.Event, origin: float | None = None) -> bool:
+    def _play(self, steps: list[Step], stop: threading.Event, started: float | None = None) -> bool:
         """Write the steps at their times; True if stopped before the end.
 
-        Steps are timed from the fade's start, so a fade whose writes run late
+        Steps are timed from the fade's start (``started``, or now), so a fade whose writes run late
         (a busy machine, or ``--speed 600`` where one write takes a good part of
         a step) keeps its length by leaving out steps already past, instead of
         stretching until the next command cuts it short. A gap of more than
         :data:`MAX_CATCH_UP` real seconds is the wall clock jumping (NTP at
         boot): the fade carries on from where it was, never squashed into a flash.
         """
-        origin, previous = self._clock.now() if origin is None else origin, 0.0
+        origin, previous = self._clock.now() if started is None else started, 0.0
 
         def elapsed() -> float:
             nonlocal origin
