@@ -152,7 +152,8 @@ class FadingLamp:
         }
 
     def add_observer(self, observer: Callable[[float, float], None]) -> None:
-        """Call ``observer(duty, level)`` after each duty change (on the fader's thread: keep it quick)."""
+        """Call ``observer(duty, level)`` after each duty change, on the thread that wrote it (the fade's, or
+        the caller's for a fade's first step): keep it quick and thread-safe."""
         self._observers.append(observer)
 
     def report_to(self, post: Callable[[ev.Event], None]) -> None:
