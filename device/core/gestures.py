@@ -61,8 +61,8 @@ class GestureClassifier:
     def edge(self, pressed: bool, at: float) -> list[GestureKind]:
         """A raw edge from the contact; returns gestures completed by now."""
         out = self.due(at)
-        quiet = at - self._raw_since >= self.timing.debounce and self._reconcile_at is None
-        if pressed and quiet and not self._level and self.timing.press_is_single:
+        quiet = self._reconcile_at is None and at - self._raw_since >= self.timing.debounce
+        if self.timing.press_is_single and pressed and not self._level and quiet:
             self._raw_level, self._raw_since = True, at
             self._reconcile_at = at + self.timing.debounce  # what the contact does next is followed as usual
             return out + self._accept(True, at)

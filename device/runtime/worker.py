@@ -72,8 +72,8 @@ class Worker:
         self.session_file = session_file
         self.heartbeat = heartbeat
         self.max_sleep = max_sleep
-        # Called with each published snapshot by whoever holds the core (the worker, or paho's thread in
-        # post_or_run; never two at once): the simulator's panel. Keep them quick.
+        # Called with each published snapshot by whoever holds the core (the worker, or paho's or gpiozero's
+        # thread in post_or_run; never two at once): the simulator's panel. Keep them quick.
         self.observers: list[Callable[[dict[str, Any]], None]] = list(observers or [])
         # The queue, and who holds the core: the worker's thread, or a thread in post_or_run.
         self._ready = threading.Condition(threading.Lock())
